@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import factory
+from django.contrib.auth import get_user_model
+
+from bookings.tests.factories import CharterFactory
+from crew.models import CrewAssignment, CrewMember, CrewRole
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_unusable_password")
+
+
+class CrewMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CrewMember
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"crew{n}@example.com")
+    user = factory.SubFactory(
+        UserFactory, username=factory.SelfAttribute("..email"), email=factory.SelfAttribute("..email")
+    )
+    phone = "+1 619 555 0123"
+    roles = factory.LazyFunction(lambda: [CrewRole.DECKHAND])
+
+
+class CrewAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CrewAssignment
+
+    charter = factory.SubFactory(CharterFactory)
+    crew_member = factory.SubFactory(CrewMemberFactory)
+    role = CrewRole.DECKHAND

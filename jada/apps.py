@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class JadaConfig(AppConfig):
+    name = "jada"
+    verbose_name = "JADA Ops"
+
+    def ready(self) -> None:
+        from jada import checks  # noqa: F401  (registers system checks)
+        from jada.office import office_group_ensure
+
+        # Permissions only exist after migrate; keep the Office group in step with them.
+        post_migrate.connect(office_group_ensure, dispatch_uid="jada.office_group_ensure")

@@ -1,0 +1,68 @@
+"""The one factory for boto3 clients and resources.
+
+Every AWS call in the project goes through here so that ``AWS_ENDPOINT_URL`` (moto locally and
+in tests, unset for real AWS) and the retry policy are applied everywhere. Clients are cached
+per (service, region, endpoint); ``aws_clients_reset()`` drops them when a test starts a new
+moto mock, since a client made before the mock would bypass it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+_RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=15,
+    max_pool_connections=20,
+    s3={"addressing_style": "path"},
+)
+_lock = threading.Lock()
+_clients: dict[tuple[str, str, str | None], Any] = {}
+_resources: dict[tuple[str, str, str | None], Any] = {}
+
+
+def aws_endpoint_url() -> str | None:
+    return settings.AWS_ENDPOINT_URL
+
+
+def aws_client(service: str, *, region: str | None = None) -> Any:
+    """A boto3 client for ``service`` in ``region`` (default ``AWS_DEFAULT_REGION``)."""
+    key = (service, region or settings.AWS_DEFAULT_REGION, aws_endpoint_url())
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = boto3.session.Session().client(
+                service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG
+            )
+            _clients[key] = client
+        return client
+
+
+def aws_resource(service: str, *, region: str | None = None) -> Any:
+    """A boto3 resource (used for DynamoDB's ``batch_writer``)."""
+    key = (service, region or settings.AWS_DEFAULT_REGION, aws_endpoint_url())
+    with _lock:
+        resource = _resources.get(key)
+        if resource is None:
+            resource = boto3.session.Session().resource(
+                service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG
+            )
+            _resources[key] = resource
+        return resource
+
+
+def aws_config() -> Config:
+    """The botocore config every client uses (for adapters that build their own, like django-storages)."""
+    return _RETRY_CONFIG
+
+
+def aws_clients_reset() -> None:
+    with _lock:
+        _clients.clear()
+        _resources.clear()
