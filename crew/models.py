@@ -63,3 +63,61 @@ class CrewEvent(SyncedMirror):
 
     def __str__(self) -> str:
         return f"Crew event for {self.charter.code}"
+
+
+class CrewNotification(models.Model):
+    """A marker that one crew member was e-mailed about one version of one crew event.
+
+    The rule it keeps: at most one e-mail per (event, crew member, version, kind), enforced by
+    the database, so a task that runs twice sends nothing the second time.
+    """
+
+    event_id = models.CharField(max_length=64, db_index=True)
+    crew_member = models.ForeignKey(CrewMember, on_delete=models.CASCADE, related_name="notifications")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, default="assigned")  # assigned, changed, cancelled
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id", "crew_member", "version", "kind"], name="crew_notification_once_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crew_member} told about {self.event_id} v{self.version} ({self.kind})"
+
+
+class ExposureChannel(models.TextChoices):
+    PORTAL = "portal", "Portal view"
+    EMAIL = "email", "E-mail"
+    FEED = "feed", "Calendar feed"
+
+
+class CrewExposure(models.Model):
+    """Which crew member was shown or sent which version of which event, through which channel."""
+
+    crew_member = models.ForeignKey(CrewMember, on_delete=models.CASCADE, related_name="exposures")
+    event_id = models.CharField(max_length=64, db_index=True)
+    version = models.PositiveIntegerField()
+    channel = models.CharField(max_length=16, choices=ExposureChannel.choices)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.crew_member} saw {self.event_id} v{self.version} via {self.channel}"
+
+
+class CrewFeedToken(models.Model):
+    """The secret in a crew member's calendar-feed URL; rotating replaces it and kills the old URL."""
+
+    crew_member = models.OneToOneField(CrewMember, on_delete=models.CASCADE, related_name="feed_token")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Feed token for {self.crew_member}"

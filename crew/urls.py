@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+"""The crew app serves two things: the SCC API (service key) and the crew portal (magic links)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/scc/", include("crew.api_urls")),
+    path("crew/", include("crew.portal_urls")),
+]

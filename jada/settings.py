@@ -31,7 +31,7 @@ if not SECRET_KEY:
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), or set DJANGO_DEBUG=true "
             "for local development (`make run` does this for you)."
         )
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - DEBUG only
+    SECRET_KEY = "django-insecure-local-development-only"
 elif len(SECRET_KEY) < 32 and not DEBUG:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY is shorter than 32 characters. Use a long random string, for example "
@@ -188,7 +188,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEO
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Beat jobs (django-celery-beat copies these into its tables at start; edit intervals in the admin).
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "targets-redrive": {"task": "bookings.tasks.targets_redrive", "schedule": 120.0},
+    "drift-report": {"task": "bookings.tasks.drift_report", "schedule": 900.0},
+    "crew-events-sweep": {"task": "crew.tasks.crew_events_sweep", "schedule": 3600.0},
+}
 
 LOGGING = {
     "version": 1,

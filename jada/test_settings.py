@@ -67,7 +67,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AWS_ENDPOINT_URL = None
 AWS_DEFAULT_REGION = "us-east-1"
 CREW_EVENTS_TABLE = "scc-events-test"
-DASHBOARD_TOKEN = "test-dashboard-token"  # noqa: S105
+DASHBOARD_TOKEN = "test-dashboard-token"
 TEST_SERVICE_KEY = "test-service-key-0123456789abcdef"
 SERVICE_KEY_HASH = bcrypt.hashpw(TEST_SERVICE_KEY.encode(), bcrypt.gensalt(rounds=4)).decode()
 SCC_SERVICE_KEY = TEST_SERVICE_KEY
