@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from bookings.tests.factories import CharterFactory
 from crew.models import CrewAssignment, CrewMember, CrewRole
@@ -14,7 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_unusable_password")
+    password = factory.LazyFunction(lambda: make_password(None))  # unusable: crew sign in by magic link
 
 
 class CrewMemberFactory(factory.django.DjangoModelFactory):
