@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from guestpages.models import GuestPage, GuestPhoto
 
@@ -20,7 +21,7 @@ class GuestPhotoInline(admin.TabularInline):
     readonly_fields = ["object_key", "content_type", "size_bytes", "created_at"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

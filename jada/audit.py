@@ -21,7 +21,7 @@ def audit_record(
 ) -> AuditEntry:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction that makes the change")
-    user = actor if isinstance(actor, AbstractBaseUser) else None
+    user: Any = actor if isinstance(actor, AbstractBaseUser) else None
     return AuditEntry.objects.create(
         actor=user,
         actor_label=actor_label or ("" if user else "system"),

@@ -31,28 +31,33 @@ def aws_endpoint_url() -> str | None:
     return settings.AWS_ENDPOINT_URL
 
 
+def _key(service: str, region: str | None) -> tuple[str, str, str | None]:
+    return (service, region or str(settings.AWS_DEFAULT_REGION), aws_endpoint_url())
+
+
+def _session() -> Any:
+    # Typed as Any: the stubs' per-service overloads add nothing for a generic factory.
+    return boto3.session.Session()
+
+
 def aws_client(service: str, *, region: str | None = None) -> Any:
     """A boto3 client for ``service`` in ``region`` (default ``AWS_DEFAULT_REGION``)."""
-    key = (service, region or settings.AWS_DEFAULT_REGION, aws_endpoint_url())
+    key = _key(service, region)
     with _lock:
         client = _clients.get(key)
         if client is None:
-            client = boto3.session.Session().client(
-                service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG
-            )
+            client = _session().client(service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG)
             _clients[key] = client
         return client
 
 
 def aws_resource(service: str, *, region: str | None = None) -> Any:
     """A boto3 resource (used for DynamoDB's ``batch_writer``)."""
-    key = (service, region or settings.AWS_DEFAULT_REGION, aws_endpoint_url())
+    key = _key(service, region)
     with _lock:
         resource = _resources.get(key)
         if resource is None:
-            resource = boto3.session.Session().resource(
-                service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG
-            )
+            resource = _session().resource(service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG)
             _resources[key] = resource
         return resource
 
