@@ -90,9 +90,22 @@ def main() -> None:
             ]
         )
     )
+    worker = None
+    if settings.REDIS_URL:
+        # With a broker, tasks leave this process: run a worker (with beat) beside the web server.
+        import subprocess
+
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "jada", "worker", "--beat", "-l", "warning", "--concurrency", "2"],
+            cwd=ROOT,
+        )
+        print(f"Celery worker and beat started (broker {settings.REDIS_URL}).")
     try:
         call_command("runserver", f"{HOST}:{PORT}", use_reloader=False, skip_checks=False)
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         if moto is not None:
             moto.stop()
 
