@@ -190,3 +190,52 @@ class CalendarEntry(SyncedMirror):
 
     def __str__(self) -> str:
         return f"Calendar entry for {self.charter.code}"
+
+
+class InternalCalendarEvent(models.Model):
+    """An entry in the JADA Internal Calendar: the store behind ``/api/calendar``.
+
+    The rule it keeps: one entry per charter (``charter_id`` is the charter code, unique), so
+    every caller's POST is an upsert and a repeated call changes nothing. It is keyed by the code,
+    not a foreign key, because the API is also called by systems that do not share our database;
+    the drift report finds entries whose charter is gone or cancelled.
+    """
+
+    charter_id = models.CharField(max_length=32, unique=True, help_text="The charter code, e.g. XHQGMDH.")
+    date = models.DateField(db_index=True, help_text="Local date of departure.")
+    title = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    vessel = models.CharField(max_length=100, blank=True)
+    brand = models.CharField(max_length=40, blank=True, help_text="Brand slug.")
+    status = models.CharField(max_length=16, blank=True)
+    meeting_point = models.CharField(max_length=300, blank=True)
+    guest_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True, help_text="Key of the last write applied.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["date", "starts_at", "charter_id"]
+        verbose_name = "internal calendar event"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.charter_id} {self.title}".strip()
+
+
+class DriftReport(models.Model):
+    """One run of the drift report: where a target disagrees with the database.
+
+    The rule it keeps: drift is recorded, never silently repaired, so staff see what went wrong
+    (a cancelled charter still live somewhere, an event nobody booked) and decide.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    findings = models.JSONField(default=list, blank=True, help_text="List of {kind, charter, target, detail}.")
+    finding_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Drift report {self.created_at:%Y-%m-%d %H:%M} ({self.finding_count} findings)"

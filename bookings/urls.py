@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+"""Routes of the bookings app: the internal calendar API."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import path
+
+from bookings import calendar_api
+
+urlpatterns = [
+    path("api/calendar", calendar_api.calendar_collection, name="calendar-api"),
+    path("api/calendar/<str:charter_id>", calendar_api.calendar_item, name="calendar-api-item"),
+]
