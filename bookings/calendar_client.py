@@ -100,7 +100,7 @@ class CalendarClient:
                     )
                 problem = f"answered {response.status_code}: {_reason(response)}"
             if attempt < ATTEMPTS:
-                self._sleep(random.uniform(0, 0.25 * 2**attempt))
+                self._sleep(random.uniform(0, 0.1 * 2**attempt))
         raise RemoteError(f"The calendar {problem}.", transient=True)
 
     @staticmethod
