@@ -26,7 +26,7 @@ from bookings.models import InternalCalendarEvent
 
 CHARTER_ID_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-MAX_RANGE_DAYS = 400
+MAX_RANGE_DAYS = 731
 TEXT_LIMITS = {"title": 200, "vessel": 100, "brand": 40, "status": 16, "meeting_point": 300}
 
 
