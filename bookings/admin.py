@@ -214,16 +214,14 @@ class CharterAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
-        return {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **extra}
+    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
+        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
 
     def calendar_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         context = admin_views.calendar_context(request)
-        return TemplateResponse(
-            request, "admin/bookings/charter/calendar.html", self._context(request, "Company calendar", **context)
-        )
+        return TemplateResponse(request, "admin/bookings/charter/calendar.html", self._context(request, **context))
 
     def progress_view(self, request: HttpRequest) -> TemplateResponse:
         if not self.has_view_permission(request):
@@ -231,7 +229,9 @@ class CharterAdmin(admin.ModelAdmin):
         ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit() and len(i) < 12]
         context = admin_views.progress_context(ids)
         return TemplateResponse(
-            request, "admin/bookings/charter/progress.html", self._context(request, "Booking flow progress", **context)
+            request,
+            "admin/bookings/charter/progress.html",
+            self._context(request, title="Booking flow progress", **context),
         )
 
     def flow_view(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
@@ -276,7 +276,7 @@ class CharterAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{charter.code} moved; every target follows.", messages.SUCCESS)
                 return HttpResponseRedirect(reverse("admin:bookings_charter_change", args=[charter.pk]))
-        context = self._context(request, f"Reschedule {charter.code}", form=form, charter=charter)
+        context = self._context(request, title=f"Reschedule {charter.code}", form=form, charter=charter)
         return TemplateResponse(request, "admin/bookings/charter/reschedule.html", context)
 
 
