@@ -108,8 +108,11 @@ def _crew_event_items() -> list[dict[str, Any]]:
     paginator = aws_client("dynamodb").get_paginator("scan")
     pages = paginator.paginate(
         TableName=settings.CREW_EVENTS_TABLE,
+        # One event item per event (sk=EVENT); its crew-link copies are not separate events.
+        FilterExpression="#k = :event",
         ProjectionExpression="#c, #s",
-        ExpressionAttributeNames={"#c": "charter_ref", "#s": "status"},
+        ExpressionAttributeNames={"#c": "charter_ref", "#s": "status", "#k": "sk"},
+        ExpressionAttributeValues={":event": {"S": "EVENT"}},
     )
     for page in pages:
         for item in page.get("Items", []):

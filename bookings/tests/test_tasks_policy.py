@@ -115,6 +115,8 @@ def test_drift_report_finds_each_kind_of_drift(wsgi_transport: httpx.WSGITranspo
     for ref, status in (("GHOST1", "confirmed"), (cancelled.code, "confirmed"), (withdrawn.code, "cancelled")):
         item = {"pk": {"S": f"EVENT#{ref}"}, "sk": {"S": "EVENT"}, "charter_ref": {"S": ref}, "status": {"S": status}}
         ddb.put_item(TableName=settings.CREW_EVENTS_TABLE, Item=item)
+        link = {**item, "sk": {"S": "CREW#a@example.com"}}  # a crew member's copy is not another event
+        ddb.put_item(TableName=settings.CREW_EVENTS_TABLE, Item=link)
     today = timezone.localdate()
     InternalCalendarEvent.objects.create(charter_id="NOBODY", date=today)
     InternalCalendarEvent.objects.create(charter_id=cancelled.code, date=today)
