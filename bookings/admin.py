@@ -160,15 +160,20 @@ class CharterAdmin(admin.ModelAdmin):
 
     @staticmethod
     def _flow_buttons(charter: Charter) -> SafeString:
-        def button(step: str, label: str) -> SafeString:
+        def button(step: str, label: str, question: str = "") -> SafeString:
             url = reverse("admin:bookings_charter_flow", args=[charter.pk, step])
+            confirm = format_html(" onclick=\"return confirm('{}')\"", question) if question else ""
             return format_html(
-                '<button type="submit" class="button" formaction="{}" formnovalidate>{}</button> ', url, label
+                '<button type="submit" class="button" formaction="{}" formnovalidate{}>{}</button> ',
+                url,
+                confirm,
+                label,
             )
 
         buttons = [button("confirm", "Confirm and publish everywhere")]
         if charter.status != CharterStatus.CANCELLED:
-            buttons.append(button("cancel", "Cancel and withdraw everywhere"))
+            question = f"Cancel {charter.code} and withdraw it everywhere? Crew will be told."
+            buttons.append(button("cancel", "Cancel and withdraw everywhere", question))
         if charter.status in (CharterStatus.CONFIRMED, CharterStatus.INQUIRY):
             url = reverse("admin:bookings_charter_reschedule", args=[charter.pk])
             buttons.append(format_html('<a class="button" href="{}">Reschedule…</a>', url))

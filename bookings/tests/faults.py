@@ -1,0 +1,40 @@
+"""Test-only fault injection inside a worker process, enabled by environment variables.
+
+The integration tests start ``celery -A jada worker --include bookings.tests.faults``. With
+``JADA_FAULT_DYNAMODB_THROTTLE=<share>`` set, that share of DynamoDB calls made in the process
+fail with ``ProvisionedThroughputExceededException`` — the error real DynamoDB returns once its
+own retries are exhausted, and one moto never produces. It hooks botocore's event system (the
+same mechanism moto uses), so our code runs unchanged. Without the variable this module does
+nothing; production never imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import Any
+
+from botocore.awsrequest import AWSResponse
+from botocore.handlers import BUILTIN_HANDLERS
+
+THROTTLE_SHARE = float(os.environ.get("JADA_FAULT_DYNAMODB_THROTTLE", "0") or 0)
+_random = random.Random(int(os.environ.get("JADA_FAULT_SEED", "11")))
+throttled = 0
+
+
+def _throttle(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+    global throttled
+    if _random.random() >= THROTTLE_SHARE:
+        return None
+    throttled += 1
+    error = {
+        "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected throttling"},
+        "ResponseMetadata": {"HTTPStatusCode": 400},
+    }
+    return AWSResponse(url="", status_code=400, headers={}, raw=None), error
+
+
+if THROTTLE_SHARE > 0:
+    # Every botocore session registers BUILTIN_HANDLERS when it is created; clients made after
+    # this import (jada.aws builds them lazily) see the hook.
+    BUILTIN_HANDLERS.append(("before-call.dynamodb", _throttle))
