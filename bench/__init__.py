@@ -1,0 +1,1 @@
+"""`make bench`: what our code costs on top of the I/O it cannot avoid (docs/performance.md)."""

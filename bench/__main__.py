@@ -1,0 +1,100 @@
+"""`python -m bench [--quick] [--only store,api] [--rounds 2] [--json bench-results.json]`.
+
+Starts the stack (bench/stack.py), runs each benchmark against it (product path and raw
+baseline alternating, bench/harness.py), prints a table and writes the JSON report. A missed
+target is reported, not fatal; a benchmark that crashes makes the exit status non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from bench import harness
+from bench.context import FULL_SIZES, QUICK_SIZES, Context
+
+BENCHMARKS = ("store", "backfill", "sweep", "publish", "portal", "api", "flow")
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for iterating on the benchmarks")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per benchmark (at least 2)")
+    parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--json", default="bench-results.json", help="where to write the JSON report")
+    args = parser.parse_args(argv)
+    if args.rounds < 2:
+        parser.error("--rounds must be at least 2")
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()] or list(BENCHMARKS)
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    args.chosen = [name for name in BENCHMARKS if name in chosen]
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    from bench import stack
+
+    began = time.monotonic()
+    moto, endpoint = stack.moto_start()
+    site_port = stack.free_port()
+    try:
+        stack.environment_prepare(endpoint=endpoint, site_url=f"http://127.0.0.1:{site_port}")
+        stack.database_recreate()
+        stack.redis_flush()
+        stack.django_start()
+    except stack.StackError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        moto.stop()
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="jada-bench-"))
+    ctx = Context(
+        endpoint=endpoint,
+        rounds=args.rounds,
+        quick=args.quick,
+        workdir=workdir,
+        sizes=dict(QUICK_SIZES if args.quick else FULL_SIZES),
+        started=began,
+    )
+    ctx.sizes["site_port"] = site_port
+    ctx.log(f"moto on {endpoint}; logs in {workdir}; running {', '.join(args.chosen)}")
+    results: list[harness.Result] = []
+    crashed: list[str] = []
+    for name in args.chosen:
+        stack.moto_reset(endpoint)
+        module = importlib.import_module(f"bench.{name}")
+        ctx.log(f"{name}: start")
+        try:
+            result = module.run(ctx)
+        except Exception:
+            traceback.print_exc()
+            crashed.append(name)
+            ctx.log(f"{name}: CRASHED")
+            continue
+        results.append(result)
+        ctx.log(
+            f"{name}: product {result.product_median:,.2f} baseline {result.baseline_median:,.2f} {result.unit}, "
+            f"ratio {result.ratio:.2f} (target {result.target_text()})"
+        )
+    moto.stop()
+    seconds = time.monotonic() - began
+    print(harness.table(results))
+    if crashed:
+        print(f"crashed: {', '.join(crashed)}")
+    options = {"quick": args.quick, "rounds": args.rounds, "only": args.chosen, "sizes": ctx.sizes}
+    document = harness.report(results, options=options, seconds=seconds)
+    document["crashed"] = crashed
+    harness.write_report(Path(args.json), document)
+    print(f"{len(results)} benchmark(s) in {seconds:.0f} s; JSON in {args.json}")
+    return 1 if crashed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""What a benchmark receives: its sizes, the round count, the stand-in's endpoint, a logger."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Default sizes are the issue's; --quick divides them for iterating on the harness itself.
+FULL_SIZES: dict[str, float] = {
+    "store": 5_000,
+    "backfill": 10_000,
+    "sweep": 50_000,
+    "sweep_leaked_fraction": 0.01,
+    "publish": 1_000,
+    "portal_seconds": 8,
+    "portal_events": 20,
+    "api_seconds": 8,
+    "flow": 100,
+}
+QUICK_SIZES: dict[str, float] = {
+    "store": 500,
+    "backfill": 2_000,
+    "sweep": 5_000,
+    "sweep_leaked_fraction": 0.01,
+    "publish": 100,
+    "portal_seconds": 3,
+    "portal_events": 20,
+    "api_seconds": 3,
+    "flow": 10,
+}
+
+
+@dataclass
+class Context:
+    endpoint: str
+    rounds: int
+    quick: bool
+    workdir: Path
+    sizes: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    def size(self, name: str) -> int:
+        return int(self.sizes[name])
+
+    def log(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.started:6.1f}s] {message}", file=sys.stderr, flush=True)

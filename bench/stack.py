@@ -1,0 +1,208 @@
+"""The stack every benchmark measures against: moto on loopback, PostgreSQL, Redis, gunicorn, Celery.
+
+One moto ``ThreadedMotoServer`` on 127.0.0.1 serves both the product's path and its baseline,
+so both pay the same stand-in costs. The database (``test_jada_bench``) is dropped and migrated
+afresh for each run; Redis DB 10 is flushed. Web server and worker are real subprocesses that
+inherit this process's environment, hence the same settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DB_NAME = "test_jada_bench"
+REDIS_DB = 10
+PG: dict[str, Any] = {"host": "127.0.0.1", "port": 5432, "user": os.environ.get("JADA_BENCH_PG_USER", "postgres")}
+SERVICE_KEY = "bench-" + secrets.token_urlsafe(24)
+DASHBOARD_TOKEN = "bench-" + secrets.token_urlsafe(24)
+
+
+class StackError(RuntimeError):
+    """A service the benchmarks need is missing; the message says how to provide it."""
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def moto_start() -> tuple[Any, str]:
+    """Start the AWS stand-in on loopback; returns (server, endpoint URL)."""
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return server, f"http://{host}:{port}"
+
+
+def moto_reset(endpoint: str) -> None:
+    """Drop every bucket, table and distribution so a benchmark starts from nothing."""
+    import httpx
+
+    httpx.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
+
+
+def environment_prepare(*, endpoint: str, site_url: str) -> None:
+    """Fill os.environ before Django starts; subprocesses inherit it."""
+    import bcrypt
+
+    if not _answers(PG["host"], int(PG["port"])):
+        raise StackError("PostgreSQL does not answer on 127.0.0.1:5432; start it (the bench needs a real database).")
+    if not _answers("127.0.0.1", 6379):
+        raise StackError("Redis does not answer on 127.0.0.1:6379; start it (the flow benchmark needs a real worker).")
+    # Cost 12, as production would use: the api benchmark shows it is paid once, not per request.
+    key_hash = bcrypt.hashpw(SERVICE_KEY.encode(), bcrypt.gensalt(rounds=12)).decode()
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "JADA_IGNORE_DOTENV": "true",
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+            "DJANGO_SECURE_COOKIES": "false",
+            "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{DB_NAME}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "CREW_EVENTS_TABLE": "scc-events-bench",
+            "SERVICE_KEY_HASH": key_hash,
+            "SCC_SERVICE_KEY": SERVICE_KEY,
+            "DASHBOARD_TOKEN": DASHBOARD_TOKEN,
+            "JADA_SITE_URL": site_url,
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "SCC_API_URL", "CALENDAR_API_URL", "PUBLIC_API_URL"):
+        os.environ.pop(name, None)
+
+
+def database_recreate() -> None:
+    """Drop and create ``test_jada_bench`` so every run starts from the same empty schema."""
+    import psycopg
+
+    with psycopg.connect(dbname="postgres", autocommit=True, **PG) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def redis_flush() -> None:
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+def django_start() -> None:
+    import django
+    from django.core.management import call_command
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StackError(f"{proc.args!r} exited with {proc.returncode} before answering {url}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise StackError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def gunicorn(port: int, *, workers: int = 2, log: Path) -> Iterator[str]:
+    """gunicorn with ``workers`` sync workers on loopback, serving bench.settings; yields its URL."""
+    url = f"http://127.0.0.1:{port}"
+    args = [
+        str(VENV_BIN / "gunicorn"),
+        "jada.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--worker-class=sync",
+        "--access-logfile=-" if os.environ.get("JADA_BENCH_ACCESS_LOG") else "--log-level=warning",
+        "--backlog=2048",
+    ]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        _wait_http(f"{url}/healthz", proc)
+        yield url
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def celery_worker(*, concurrency: int = 2, log: Path) -> Iterator[None]:
+    """A real Celery worker on Redis DB 10 (prefork); waits until it answers a ping."""
+    args = [
+        str(VENV_BIN / "celery"),
+        "-A",
+        "jada",
+        "worker",
+        "--loglevel=WARNING",
+        f"--concurrency={concurrency}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    try:
+        from jada.celery import app
+
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise StackError(f"the Celery worker did not start; see {log}")
+        yield
+    finally:
+        _stop(proc)
+
+
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise StackError("wrk is not installed; `make bench` installs Debian's package (apt-get install -y wrk).")
+    return path
