@@ -321,10 +321,13 @@ def _crew_event_push(event: CrewEvent, scc: Any) -> str:
         return str(client.event_upsert(payload)["id"])
     event_id = event.remote_id
     if not event_id:
-        # No id recorded: an earlier attempt may still have created it. The upsert by
-        # charter_ref finds it (or creates it) so the cancel below reaches it either way.
-        event_id = str(client.event_upsert(payload)["id"])
-    client.event_cancel(event_id)
+        # No id recorded, yet an earlier attempt may have created the event before its worker
+        # died: look it up by charter rather than assume there is nothing to cancel.
+        found = client.event_find(charter.code)
+        if found is None:
+            return ""
+        event_id = str(found["id"])
+    client.event_cancel(event_id)  # cancelling twice is cancelling once; crew are told once
     return event_id
 
 

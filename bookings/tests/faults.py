@@ -14,7 +14,7 @@ import os
 import random
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.handlers import BUILTIN_HANDLERS
 
 THROTTLE_SHARE = float(os.environ.get("JADA_FAULT_DYNAMODB_THROTTLE", "0") or 0)
@@ -31,7 +31,7 @@ def _throttle(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected throttling"},
         "ResponseMetadata": {"HTTPStatusCode": 400},
     }
-    return AWSResponse(url="", status_code=400, headers={}, raw=None), error
+    return AWSResponse(url="", status_code=400, headers=HTTPHeaders(), raw=None), error
 
 
 if THROTTLE_SHARE > 0:

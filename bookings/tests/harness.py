@@ -133,7 +133,7 @@ class Worker:
         if not self.alive():
             return
         assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.send_signal(signal.SIGTERM)  # warm shutdown: the parent lets running tasks finish
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
