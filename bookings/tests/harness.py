@@ -255,12 +255,16 @@ class FaultProxy:
             pass  # the caller timed out and hung up: exactly the point of some faults
 
 
-def contracts_missing() -> list[str]:
+CONTRACTS = ("guestpages.services", "crew.client")
+
+
+def contracts_missing(*names: str) -> list[str]:
     """Modules of the parallel parts the end-to-end tests need that are not in the tree yet.
 
     A missing module skips those tests; a present but broken one fails them (it is imported).
     """
-    return [name for name in ("guestpages.services", "crew.client") if find_spec(name) is None]
+    return [name for name in names or CONTRACTS if find_spec(name) is None]
 
 
 needs_contracts = pytest.mark.skipif(bool(contracts_missing()), reason=f"not landed yet: {contracts_missing()}")
+needs_scc = pytest.mark.skipif(bool(contracts_missing("crew.client")), reason="the SCC client has not landed yet")
