@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.utils import timezone
@@ -231,6 +232,10 @@ def _target_sync(model: type[SyncedMirror], row_id: int, push: Callable[[Any], s
         transient = _aws_transient(exc)
         _row_release(row, f"AWS: {exc}"[:500], retrying=transient and not final_attempt)
         raise RemoteError(f"AWS: {exc}"[:500], transient=transient) from exc
+    except SoftTimeLimitExceeded as exc:
+        message = "The push took longer than the task's time limit."
+        _row_release(row, message, retrying=not final_attempt)
+        raise RemoteError(message, transient=True) from exc
     except JadaError as exc:
         _row_release(row, exc.message, retrying=False)
         raise RemoteError(exc.message, transient=False) from exc

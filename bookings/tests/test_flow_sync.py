@@ -163,3 +163,20 @@ def test_bug_in_a_push_is_failed_and_logged(caplog: Any) -> None:
     assert entry.sync_state == SyncState.FAILED
     assert entry.last_error == "Internal error (ZeroDivisionError); it has been logged."
     assert "failed with a bug" in caplog.text
+
+
+def test_time_limit_mid_push_is_transient() -> None:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    entry = _confirmed_entry()
+
+    class Slow(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            raise SoftTimeLimitExceeded()
+
+    client = CalendarClient(BASE, transport=Slow(), sleep=lambda s: None)
+    with pytest.raises(RemoteError) as caught:
+        flow.calendar_entry_sync(entry_id=entry.pk, final_attempt=False, calendar=client)
+    assert caught.value.transient
+    entry.refresh_from_db()
+    assert entry.last_error == "The push took longer than the task's time limit. (retrying automatically)"
