@@ -34,6 +34,9 @@ REDRIVE_AFTER = timedelta(minutes=10)
 REDRIVE_MAX_ATTEMPTS = 40
 REDRIVE_BATCH = 500
 CALENDAR_WINDOW = (timedelta(days=60), timedelta(days=365))
+# The withdrawn page (templates/guestpages/cancelled.html) carries this; a live page does not.
+WITHDRAWN_MARKER = 'id="cancelled"'
+WITHDRAWN_MARKER_WITHIN = 64 * 1024
 
 
 def targets_redrive(*, older_than: timedelta = REDRIVE_AFTER) -> int:
@@ -76,13 +79,18 @@ def _finding(kind: str, charter: str, target: str, detail: str) -> dict[str, str
 
 
 def _cancelled_with_live_page() -> list[dict[str, str]]:
-    """A cancelled charter whose page object is still in its brand's bucket."""
+    """A cancelled charter whose bucket still serves its full page (not the "cancelled" page).
+
+    Withdrawing replaces the page with a short notice (``id="cancelled"``) rather than deleting
+    it, so the check reads the object itself: the database saying "withdrawn" is not evidence.
+    """
     found = []
     pages = GuestPage.objects.select_related("charter__brand").filter(charter__status=CharterStatus.CANCELLED)
     for page in pages.exclude(object_key=""):
-        brand = page.charter.brand
+        brand, bucket = page.charter.brand, page.bucket or page.charter.brand.bucket
         try:
-            aws_client("s3", region=brand.region).head_object(Bucket=page.bucket or brand.bucket, Key=page.object_key)
+            body = aws_client("s3", region=brand.region).get_object(Bucket=bucket, Key=page.object_key)["Body"]
+            html = body.read(WITHDRAWN_MARKER_WITHIN).decode("utf-8", "replace")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 continue
@@ -91,14 +99,9 @@ def _cancelled_with_live_page() -> list[dict[str, str]]:
         except BotoCoreError as exc:
             found.append(_finding("unchecked", page.charter.code, "guest_page", f"S3 unreachable: {exc}"))
             continue
-        found.append(
-            _finding(
-                "cancelled_charter_live_page",
-                page.charter.code,
-                "guest_page",
-                f"s3://{page.bucket or brand.bucket}/{page.object_key} is still published",
-            )
-        )
+        if WITHDRAWN_MARKER not in html:
+            detail = f"s3://{bucket}/{page.object_key} still shows the charter"
+            found.append(_finding("cancelled_charter_live_page", page.charter.code, "guest_page", detail))
     return found
 
 

@@ -56,8 +56,10 @@ def test_booking_flow_prints_three_synced_targets_then_withdraws(embedded: None)
     assert withdrawn.splitlines()[0] == "XHQGMDH cancelled (queenofsandiego.com)."
     assert withdrawn.count("synced") == 3
     assert not InternalCalendarEvent.objects.exists()
-    listing = aws_client("s3").list_objects_v2(Bucket="queenofsandiego-guest-pages")
-    assert listing.get("KeyCount", 0) == 0
+    # Withdrawing replaces the page with a short "cancelled" notice: no trip details left.
+    body = aws_client("s3").get_object(Bucket="queenofsandiego-guest-pages", Key="jada-guest-xhqgmdh.html")["Body"]
+    html = body.read().decode()
+    assert 'id="cancelled"' in html and "Dock 7" not in html
     assert len(mail.outbox) == 4
 
 

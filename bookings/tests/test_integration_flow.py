@@ -170,7 +170,9 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
         out = StringIO()
         call_command("booking_flow", "XHQGMDH", "--cancel", stdout=out)
         assert out.getvalue().count("synced") == 3, out.getvalue()
-        assert _keys(queen.bucket) == []
+        assert _keys(queen.bucket) == [page.object_key]
+        withdrawn = aws_client("s3").get_object(Bucket=queen.bucket, Key=page.object_key)["Body"].read().decode()
+        assert 'id="cancelled"' in withdrawn and "Dock 7" not in withdrawn
         assert not InternalCalendarEvent.objects.filter(charter_id=charter.code).exists()
         assert [i["status"] for i in _event_items(charter.code)] == ["cancelled"]
         wait_for(lambda: mails_by_recipient(stack.mail_dir) == dict.fromkeys(sorted(crew), 2), timeout=30)

@@ -110,6 +110,9 @@ def test_drift_report_finds_each_kind_of_drift(wsgi_transport: httpx.WSGITranspo
     s3.put_object(Bucket=brand.bucket, Key="jada-guest-x.html", Body=b"<html>")
     withdrawn = CharterFactory(brand=brand, status=CharterStatus.CANCELLED)
     GuestPage.objects.create(charter=withdrawn, bucket=brand.bucket, object_key="jada-guest-gone.html")
+    withdrawn_too = CharterFactory(brand=brand, status=CharterStatus.CANCELLED)
+    GuestPage.objects.create(charter=withdrawn_too, bucket=brand.bucket, object_key="jada-guest-w.html", withdrawn=True)
+    s3.put_object(Bucket=brand.bucket, Key="jada-guest-w.html", Body=b'<section id="cancelled">cancelled</section>')
     crew_events_table_ensure()
     ddb = aws_client("dynamodb")
     for ref, status in (("GHOST1", "confirmed"), (cancelled.code, "confirmed"), (withdrawn.code, "cancelled")):
