@@ -1,3 +1,10 @@
-from django.urls import URLPattern, URLResolver
+"""The SCC API under ``/api/scc/`` (mounted by crew/urls.py)."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import path
+
+from crew import api
+
+urlpatterns = [
+    path("events", api.events, name="scc-events"),
+    path("events/<str:event_id>", api.event_detail, name="scc-event"),
+]

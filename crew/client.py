@@ -1,0 +1,184 @@
+"""The SCC client the booking flow uses to record crew events (``SCC_API_URL``, ``X-Service-Key``).
+
+Why it is careful about where it points: CloudFront (and so every brand's public domain, which
+sits behind it) strips custom request headers such as ``X-Service-Key`` unless a policy
+forwards them — the request then arrives without a key and fails as "unauthorised" with nothing
+pointing at the cause. The client therefore refuses a base URL on ``*.cloudfront.net`` or on any
+brand's domain, and says why. Call the API directly (this project, or the legacy API Gateway).
+
+Retries: only what a retry can fix — 5xx answers, timeouts and connection failures — a few
+times with short back-off, then ``RemoteError(transient=True)`` so the Celery task's slower
+back-off takes over. A 4xx is never retried (``transient=False``; 429 is ``transient=True``
+but left to the task). Each request carries an ``Idempotency-Key`` derived from its content.
+The key is sent, never logged or put into an error message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+from botocore.exceptions import BotoCoreError, ClientError
+from django.apps import apps
+from django.conf import settings
+
+from jada.aws import aws_client
+from jada.errors import ConfigurationError, RemoteError
+
+ATTEMPTS = 3
+CDN_SUFFIXES = (".cloudfront.net",)
+
+
+def scc_base_url_check(base_url: str) -> str:
+    """``base_url`` without a trailing slash, or ``ConfigurationError`` if it is on a CDN domain."""
+    host = (urlsplit(base_url).hostname or "").lower().rstrip(".")
+    if not host:
+        raise ConfigurationError(
+            f"SCC_API_URL={base_url!r} is not an absolute URL; use e.g. https://scc.example.com/api/scc."
+        )
+    brand_domains = {
+        d.lower().rstrip(".") for d in apps.get_model("bookings", "Brand").objects.values_list("domain", flat=True)
+    }
+    on_brand = any(host == d or host.endswith("." + d) for d in brand_domains if d)
+    if host.endswith(CDN_SUFFIXES) or on_brand:
+        raise ConfigurationError(
+            f"SCC_API_URL points at {host}, which is served through CloudFront. CloudFront strips the "
+            "X-Service-Key header, so every call would be refused as unauthorised. Point SCC_API_URL at the "
+            "SCC API directly (this server's own /api/scc or the API Gateway URL), not at a CDN or brand domain."
+        )
+    return base_url.rstrip("/")
+
+
+def scc_service_key() -> str:
+    """The key: ``SCC_SERVICE_KEY``, else the secret ``SCC_SERVICE_KEY_SECRET_ID`` in Secrets Manager."""
+    if settings.SCC_SERVICE_KEY:
+        return str(settings.SCC_SERVICE_KEY)
+    secret_id = settings.SCC_SERVICE_KEY_SECRET_ID
+    if not secret_id:
+        raise ConfigurationError(
+            "No SCC service key: set SCC_SERVICE_KEY, or SCC_SERVICE_KEY_SECRET_ID to a Secrets Manager secret holding it."
+        )
+    try:
+        secret = aws_client("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString") or ""
+    except (BotoCoreError, ClientError) as exc:
+        raise RemoteError(
+            f"Could not read the SCC service key from Secrets Manager ({type(exc).__name__}).", transient=True
+        ) from None
+    try:
+        parsed = json.loads(secret)
+    except ValueError:
+        parsed = secret
+    if isinstance(parsed, dict):
+        parsed = parsed.get("SCC_SERVICE_KEY") or parsed.get("key") or ""
+    if not isinstance(parsed, str) or not parsed.strip():
+        raise ConfigurationError(f'The secret {secret_id} holds no service key (a string, or JSON with "key").')
+    return parsed.strip()
+
+
+class SccClient:
+    """Talks to one SCC API; ``transport`` lets tests call the real endpoint in-process."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        key: str | None = None,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        timeout: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = scc_base_url_check(str(base_url or settings.SCC_API_URL))
+        seconds = timeout or settings.HTTP_CLIENT_TIMEOUT_SECONDS
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)),
+            headers={"X-Service-Key": key if key is not None else scc_service_key(), "Accept": "application/json"},
+        )
+        self._sleep = sleep
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SccClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the API ---------------------------------------------------------------------------
+    def event_upsert(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Create or update the event of ``payload["charter_ref"]``; returns the stored event (with ``id``)."""
+        return self._json(self._request("POST", f"{self.base_url}/events", json=payload))
+
+    def event_get(self, event_id: str) -> dict[str, Any] | None:
+        response = self._request("GET", self._event_url(event_id), allow=frozenset({404}))
+        return None if response.status_code == 404 else self._json(response)
+
+    def event_find(self, charter_ref: str) -> dict[str, Any] | None:
+        """The event of ``charter_ref``, or None."""
+        found = self._json(self._request("GET", f"{self.base_url}/events", params={"charter_ref": charter_ref}))
+        events = found.get("events")
+        return events[0] if isinstance(events, list) and events and isinstance(events[0], dict) else None
+
+    def event_patch(self, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        return self._json(self._request("PATCH", self._event_url(event_id), json=changes))
+
+    def event_cancel(self, event_id: str) -> dict[str, Any] | None:
+        """Cancel the event (crew are told); None when there is no such event (nothing to cancel)."""
+        response = self._request("DELETE", self._event_url(event_id), allow=frozenset({404}))
+        return None if response.status_code == 404 else self._json(response)
+
+    # --- plumbing --------------------------------------------------------------------------
+    def _event_url(self, event_id: str) -> str:
+        return f"{self.base_url}/events/{quote(str(event_id), safe='')}"
+
+    def _request(self, method: str, url: str, *, allow: frozenset[int] = frozenset(), **kwargs: Any) -> httpx.Response:
+        content = json.dumps(kwargs.get("json"), sort_keys=True, default=str)
+        idempotency_key = hashlib.sha256(f"{method} {url} {content}".encode()).hexdigest()[:32]
+        headers = {"Idempotency-Key": idempotency_key}
+        problem = ""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                response = self._http.request(method, url, headers=headers, **kwargs)
+            except httpx.TimeoutException:
+                problem = f"timed out after {attempt} attempt(s)"
+            except httpx.TransportError as exc:
+                problem = f"could not be reached ({type(exc).__name__})"
+            else:
+                if response.status_code < 400 or response.status_code in allow:
+                    return response
+                if response.status_code < 500:
+                    raise RemoteError(
+                        f"SCC refused {method} ({response.status_code}): {_reason(response)}",
+                        transient=response.status_code == 429,
+                    )
+                problem = f"answered {response.status_code}: {_reason(response)}"
+            if attempt < ATTEMPTS:
+                self._sleep(random.uniform(0, 0.2 * 2**attempt))
+        raise RemoteError(f"SCC {problem}.", transient=True)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any]:
+        try:
+            data = response.json()
+        except ValueError:
+            raise RemoteError("SCC answered with something that is not JSON.", transient=False) from None
+        if not isinstance(data, dict):
+            raise RemoteError("SCC answered with JSON that is not an object.", transient=False)
+        return data
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+        if isinstance(data, dict) and isinstance(data.get("error"), str):
+            return data["error"][:200]
+    except ValueError:
+        pass
+    return response.reason_phrase or "no reason given"

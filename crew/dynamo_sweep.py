@@ -1,0 +1,134 @@
+"""Whole-table work on the crew-events table: the re-scrub sweep and the first-sync backfill.
+
+The sweep is the second line of defence behind write-time allow-listing: whatever reached the
+table by another path (a hand edit in the console, an old writer, a restore) is found by a
+paginated, parallel Scan (one thread per segment, each following its own
+``LastEvaluatedKey``) and cleaned item by item with the same conditional ``UpdateItem`` the
+write path uses. It reports what it found, so a leak is visible, not just silently fixed.
+
+The backfill writes many events at once with ``batch_writer`` (25 per request, unprocessed
+items re-sent). Batch writes replace whole items and cannot be conditional, so it is only for a
+first sync or a restore into an empty table; the records still go through the allow-list.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+from django.conf import settings
+
+from crew import dynamo
+from crew.crew_facing import crew_facing
+from jada.aws import aws_client, aws_resource
+
+logger = logging.getLogger(__name__)
+
+SWEEP_SEGMENTS = 4
+MAX_REPORTED_ITEMS = 50
+
+
+@dataclass
+class SweepReport:
+    """What one sweep saw: items scanned, items that needed scrubbing, and what was removed."""
+
+    scanned: int = 0
+    dirty: int = 0
+    scrubbed: int = 0
+    lost_races: int = 0
+    removed_attributes: Counter[str] = field(default_factory=Counter)
+    rewritten_fields: Counter[str] = field(default_factory=Counter)
+    dirty_items: list[str] = field(default_factory=list)
+
+    def merge(self, other: SweepReport) -> None:
+        self.scanned += other.scanned
+        self.dirty += other.dirty
+        self.scrubbed += other.scrubbed
+        self.lost_races += other.lost_races
+        self.removed_attributes.update(other.removed_attributes)
+        self.rewritten_fields.update(other.rewritten_fields)
+        self.dirty_items.extend(other.dirty_items[: MAX_REPORTED_ITEMS - len(self.dirty_items)])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "scanned": self.scanned,
+            "dirty": self.dirty,
+            "scrubbed": self.scrubbed,
+            "lost_races": self.lost_races,
+            "removed_attributes": dict(self.removed_attributes),
+            "rewritten_fields": dict(self.rewritten_fields),
+            "dirty_items": list(self.dirty_items),
+        }
+
+
+def crew_events_sweep(*, segments: int = SWEEP_SEGMENTS, page_size: int | None = None) -> SweepReport:
+    """Scan the whole table in ``segments`` parallel segments and scrub every dirty item."""
+    with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="crew-sweep") as pool:
+        parts = list(pool.map(lambda s: _sweep_segment(s, segments, page_size), range(segments)))
+    report = SweepReport()
+    for part in parts:
+        report.merge(part)
+    if report.dirty:
+        logger.error(
+            "Crew-events sweep found %d dirty item(s) of %d and scrubbed %d; removed attributes %s; rewrote %s",
+            report.dirty,
+            report.scanned,
+            report.scrubbed,
+            dict(report.removed_attributes),
+            dict(report.rewritten_fields),
+        )
+    else:
+        logger.info("Crew-events sweep: %d item(s), all clean", report.scanned)
+    return report
+
+
+def _sweep_segment(segment: int, total: int, page_size: int | None) -> SweepReport:
+    ddb = aws_client("dynamodb")
+    report = SweepReport()
+    params: dict[str, Any] = {"TableName": settings.CREW_EVENTS_TABLE, "Segment": segment, "TotalSegments": total}
+    if page_size:
+        params["Limit"] = page_size
+    paginator = ddb.get_paginator("scan")
+    deserializer = TypeDeserializer()
+    for page in paginator.paginate(**params):
+        for raw in page.get("Items", []):
+            item = {name: deserializer.deserialize(value) for name, value in raw.items()}
+            report.scanned += 1
+            if not dynamo.crew_item_problems(item):
+                continue
+            report.dirty += 1
+            if len(report.dirty_items) < MAX_REPORTED_ITEMS:
+                report.dirty_items.append(f"{item['pk']} {item['sk']}")
+            result = dynamo.crew_item_scrub(item)
+            report.lost_races += int(result.lost_race)
+            if result.changed:
+                report.scrubbed += 1
+                report.removed_attributes.update(result.removed)
+                report.rewritten_fields.update(result.rewritten)
+    return report
+
+
+def crew_events_backfill(events: Iterable[dict[str, Any]]) -> int:
+    """Write ``events`` (with ``id`` and ``version``) and their crew links in batches; returns items written.
+
+    For a first sync or a restore into an empty table only: batch writes replace items whole
+    and are not conditional, so they would overwrite a newer version.
+    """
+    table = aws_resource("dynamodb").Table(settings.CREW_EVENTS_TABLE)
+    written = 0
+    with table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        for record in events:
+            event = crew_facing(record)
+            if not event["id"] or not event["version"]:
+                raise ValueError("every backfilled event needs an id and a version")
+            batch.put_item(Item=dynamo.event_item(event))
+            written += 1
+            for entry in event["crew"]:
+                batch.put_item(Item=dynamo.crew_link_item(event, entry["email"]))
+                written += 1
+    return written
