@@ -7,18 +7,108 @@ fails with a clear error instead of publishing to another brand's site.
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
+from django.conf import settings
+from storages.backends.s3 import S3Storage
 
 from guestpages.errors import BrandMisconfigured
-from jada.aws import aws_client
+from jada.aws import aws_client, aws_config
+
+if TYPE_CHECKING:
+    from bookings.models import Brand
+
+GUEST_PAGE_CONTENT_TYPE = "text/html; charset=utf-8"
+# Short, so a CDN invalidation that failed only delays freshness by a minute.
+GUEST_PAGE_CACHE_CONTROL = "public, max-age=60"
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_./-]*\{code\}[A-Za-z0-9_./-]*\.html$")
 
 
-def brand_bucket_ensure(brand: Any) -> bool:
+def aws_is_stand_in() -> bool:
+    """True when ``AWS_ENDPOINT_URL`` points at a local stand-in (moto), never at real AWS."""
+    endpoint = settings.AWS_ENDPOINT_URL
+    if not endpoint:
+        return False
+    host = (urlsplit(endpoint).hostname or "").lower()
+    return not host.endswith("amazonaws.com")
+
+
+def brand_publish_check(brand: Brand) -> None:
+    """Everything publishing needs from the row, checked before anything is written."""
+    problems = []
+    if not brand.bucket or not _BUCKET_RE.match(brand.bucket):
+        problems.append("a valid bucket")
+    if not brand.domain:
+        problems.append("a domain")
+    if not brand.region:
+        problems.append("a region")
+    if not brand.distribution_id:
+        problems.append("a CloudFront distribution id")
+    template = brand.guest_page_key_template or ""
+    if template.count("{code}") != 1 or not _TEMPLATE_RE.match(template) or ".." in template:
+        problems.append("a key template such as jada-guest-{code}.html")
+    if problems:
+        raise BrandMisconfigured(
+            f"Brand {brand.slug!r} cannot publish guest pages: it needs {', '.join(problems)}. Fix it in the admin."
+        )
+
+
+def brand_storage(brand: Brand, *, cache_control: str = GUEST_PAGE_CACHE_CONTROL) -> S3Storage:
+    """A django-storages S3Storage for guest pages, built from this brand's row alone.
+
+    Every option that matters is passed explicitly, so no global ``AWS_*`` setting can redirect
+    the write; keys are overwritten in place (a renamed key would break the CloudFront rewrite).
+    """
+    if not brand.bucket:
+        raise BrandMisconfigured(f"Brand {brand.slug!r} has no bucket; set one in the admin.")
+    return S3Storage(
+        bucket_name=brand.bucket,
+        region_name=brand.region,
+        endpoint_url=settings.AWS_ENDPOINT_URL,
+        default_acl=None,
+        querystring_auth=False,
+        file_overwrite=True,
+        location="",
+        custom_domain=None,
+        gzip=False,
+        client_config=aws_config(),
+        object_parameters={"ContentType": GUEST_PAGE_CONTENT_TYPE, "CacheControl": cache_control},
+    )
+
+
+def brand_site_origins(brand: Brand) -> list[str]:
+    """Browser origins allowed to call the upload API and POST to the bucket for this brand.
+
+    The brand's own site only; with a local stand-in also ``http://<slug>.localhost:<port>``, where
+    ``make run`` previews the pages (a ``.localhost`` origin can only be served on the viewer's
+    own machine).
+    """
+    origins = [f"https://{brand.domain}", f"https://www.{brand.domain}"]
+    if aws_is_stand_in() or settings.DEBUG:
+        origins.append(f"http://{brand.slug}.localhost:*")
+    return origins
+
+
+def brand_origin_allowed(brand: Brand, origin: str) -> bool:
+    for allowed in brand_site_origins(brand):
+        if allowed.endswith(":*"):
+            base = allowed[:-2]
+            if origin == base or re.fullmatch(re.escape(base) + r":[0-9]{1,5}", origin):
+                return True
+        elif origin == allowed:
+            return True
+    return False
+
+
+def brand_bucket_ensure(brand: Brand) -> bool:
     """Create the brand's bucket if missing and set CORS so the brand's site may POST photos.
 
-    Returns True when the bucket was created. Safe to run any number of times.
+    Returns True when the bucket was created. Safe to run any number of times. One CORS rule
+    holds every origin: S3 uses the first matching rule, and moto applies all rules at once.
     """
     if not brand.bucket:
         raise BrandMisconfigured(f"Brand {brand.slug!r} has no bucket; set one in the admin.")
@@ -39,7 +129,7 @@ def brand_bucket_ensure(brand: Any) -> bool:
         CORSConfiguration={
             "CORSRules": [
                 {
-                    "AllowedOrigins": [f"https://{brand.domain}", f"https://www.{brand.domain}"],
+                    "AllowedOrigins": brand_site_origins(brand),
                     "AllowedMethods": ["POST"],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag", "Location"],

@@ -1,0 +1,126 @@
+"""Rendering a charter's guest page from an explicit allow-list of fields.
+
+The rule it keeps: the template never sees the ``Charter`` object. ``guest_page_context`` copies
+the fields a guest may see into a plain dict, so a new financial column or ``internal_notes`` can
+never reach a published page by a template typo; Django's autoescaping then escapes every value
+that came from a guest or a marketplace.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote_plus, urlsplit
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from guestpages.window import photo_window
+from jada.aws import aws_client
+
+if TYPE_CHECKING:
+    from bookings.models import Charter
+
+PHOTO_MAX_BYTES = 25 * 1024 * 1024
+PHOTO_CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/heic": "heic", "image/webp": "webp"}
+WHAT_TO_BRING = [
+    "Sunscreen, sunglasses and a hat",
+    "A warm layer or light jacket — it is cooler on the water",
+    "Soft-soled, non-marking shoes",
+    "Your phone or camera for photos",
+]
+
+
+def _day(value: datetime) -> str:
+    return f"{value:%A, %B} {value.day}, {value.year}"
+
+
+def _time(value: datetime) -> str:
+    return f"{value:%I:%M %p}".lstrip("0")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _api_urls(code: str) -> dict[str, str]:
+    base = str(settings.PUBLIC_API_URL or settings.SITE_URL).rstrip("/")
+    return {
+        "upload": base + reverse("guestpages:photo-upload", args=[code]),
+        "confirm": base + reverse("guestpages:photo-uploaded", args=[code]),
+    }
+
+
+def guest_page_context(charter: Charter, *, now: datetime | None = None) -> dict[str, Any]:
+    """The only data the guest template gets (see module docstring)."""
+    brand = charter.brand
+    zone = brand.zone
+    starts, ends = timezone.localtime(charter.starts_at, zone), timezone.localtime(charter.ends_at, zone)
+    window = photo_window(charter, now=now)
+    opens, closes = timezone.localtime(window.opens_at, zone), timezone.localtime(window.closes_at, zone)
+    api = _api_urls(charter.code)
+    s3_origin = _origin(aws_client("s3", region=brand.region).meta.endpoint_url)
+    ends_day = "" if ends.date() == starts.date() else f"{_day(ends)} "
+    return {
+        "code": charter.code,
+        "guest_name": charter.guest_name,
+        "party_size": charter.party_size,
+        "vessel": charter.vessel.name,
+        "date_label": _day(starts),
+        "time_label": f"{_time(starts)} – {ends_day}{_time(ends)} {starts:%Z}",
+        "time_zone": brand.time_zone,
+        "meeting_point": charter.meeting_point,
+        "map_url": f"https://www.google.com/maps/search/?api=1&query={quote_plus(charter.meeting_point)}"
+        if charter.meeting_point
+        else "",
+        "what_to_bring": WHAT_TO_BRING,
+        "guest_notes": charter.guest_notes,
+        "cancelled": charter.status == "cancelled",
+        "brand": {
+            "name": brand.name,
+            "domain": brand.domain,
+            "contact_line": brand.contact_line,
+            "primary_color": brand.theme_primary_color,
+            "accent_color": brand.theme_accent_color,
+            "logo_url": brand.theme_logo_url,
+        },
+        "window": {
+            "opens_label": f"{_day(opens)} at {_time(opens)} {opens:%Z}",
+            "closes_label": f"{_day(closes)} at {_time(closes)} {closes:%Z}",
+        },
+        "csp_connect": " ".join(dict.fromkeys([_origin(api["upload"]), s3_origin, "https://*.amazonaws.com"])),
+        # Read by the page's script: the browser decides "opens at / upload / closed" itself.
+        "page_data": {
+            "code": charter.code,
+            "opensAt": window.opens_at.isoformat(),
+            "closesAt": window.closes_at.isoformat(),
+            "cancelled": charter.status == "cancelled",
+            "uploadUrl": api["upload"],
+            "confirmUrl": api["confirm"],
+            "maxBytes": PHOTO_MAX_BYTES,
+            "types": PHOTO_CONTENT_TYPES,
+        },
+    }
+
+
+def guest_page_render(charter: Charter) -> str:
+    return render_to_string("guestpages/guest_page.html", guest_page_context(charter))
+
+
+def guest_page_cancelled_render(charter: Charter) -> str:
+    """The short page that replaces a withdrawn charter's page: no trip details, only the contact line."""
+    brand = charter.brand
+    context = {
+        "code": charter.code,
+        "brand": {
+            "name": brand.name,
+            "domain": brand.domain,
+            "contact_line": brand.contact_line,
+            "primary_color": brand.theme_primary_color,
+            "accent_color": brand.theme_accent_color,
+        },
+    }
+    return render_to_string("guestpages/cancelled.html", context)
