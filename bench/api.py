@@ -52,7 +52,7 @@ def run(ctx: Context) -> harness.Result:
     wrk = stack.wrk_path()
     seconds = ctx.size("api_seconds")
     started = time.perf_counter()
-    bcrypt.checkpw(stack.SERVICE_KEY.encode(), settings.SERVICE_KEY_HASH.encode())
+    bcrypt.checkpw(stack.SERVICE_KEY.encode(), str(settings.SERVICE_KEY_HASH).encode())
     bcrypt_seconds = time.perf_counter() - started
     runs: dict[str, list[dict[str, Any]]] = {harness.PRODUCT: [], harness.BASELINE: []}
     with stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-api.log") as url:

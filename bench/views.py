@@ -39,8 +39,8 @@ def scc_events_unauthenticated(request: HttpRequest, *args: Any, **kwargs: Any) 
     from crew import api
 
     checked = api._auth_refusal
-    api._auth_refusal = _no_refusal  # type: ignore[assignment]
+    api._auth_refusal = _no_refusal
     try:
         return api.events(request, *args, **kwargs)
     finally:
-        api._auth_refusal = checked  # type: ignore[assignment]
+        api._auth_refusal = checked
