@@ -143,14 +143,18 @@ class Worker:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float, interval: float = 0.3, what: str = "") -> Any:
+def wait_for(
+    condition: Callable[[], Any], *, timeout: float, interval: float = 0.3, what: str | Callable[[], str] = ""
+) -> Any:
+    """Poll ``condition`` until truthy; on timeout say what was awaited (``what`` may be computed then)."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what or condition}")
+            described = what() if callable(what) else what
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {described or condition}")
         time.sleep(interval)
 
 

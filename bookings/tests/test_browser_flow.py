@@ -18,7 +18,7 @@ PASSWORD = "browser-test-password"
 
 
 @pytest.fixture
-def office(live_server: Any, settings: Any) -> Iterator[Charter]:
+def office(live_server: Any, moto_server: str, settings: Any) -> Iterator[Charter]:
     """The demo on `make run`'s embedded setup: tasks in-process, APIs over HTTP on the live server."""
     settings.SITE_URL = settings.PUBLIC_API_URL = live_server.url
     settings.SCC_API_URL = f"{live_server.url}/api/scc"

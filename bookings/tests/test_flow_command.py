@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), needs_contracts]
 
 
 @pytest.fixture
-def embedded(live_server: Any, settings: Any) -> Iterator[None]:
+def embedded(live_server: Any, moto_server: str, settings: Any) -> Iterator[None]:
     settings.SITE_URL = settings.PUBLIC_API_URL = live_server.url
     settings.SCC_API_URL = f"{live_server.url}/api/scc"
     settings.CALENDAR_API_URL = f"{live_server.url}/api/calendar"
@@ -36,7 +36,10 @@ def embedded(live_server: Any, settings: Any) -> Iterator[None]:
 
 def _run(*args: str) -> str:
     out = StringIO()
-    call_command("booking_flow", *args, stdout=out)
+    try:
+        call_command("booking_flow", *args, stdout=out)
+    except CommandError as exc:
+        raise AssertionError(f"{exc}\n{out.getvalue()}") from exc
     return out.getvalue()
 
 
@@ -64,7 +67,7 @@ def test_booking_flow_prints_three_synced_targets_then_withdraws(embedded: None)
 
 
 def test_unknown_code_is_a_clear_error(embedded: None) -> None:
-    with pytest.raises(CommandError, match="No charter with code 'NOSUCH'"):
+    with pytest.raises(AssertionError, match="No charter with code 'NOSUCH'"):
         _run("nosuch")
 
 

@@ -142,7 +142,11 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
     worker.start()
     try:
         flow.charter_confirm(charter=charter, actor="integration test")
-        wait_for(lambda: _all_synced([charter]), timeout=90, what=f"three synced targets, got {_states(charter)}")
+        wait_for(
+            lambda: _all_synced([charter]),
+            timeout=90,
+            what=lambda: f"three synced targets, got {_states(charter)}; worker log: {worker.log()[-2000:]}",
+        )
         crew = {m.email for m in CrewMember.objects.filter(assignments__charter=charter)}
         wait_for(lambda: sum(mails_by_recipient(stack.mail_dir).values()) >= len(crew), timeout=30, what="crew mail")
         time.sleep(2)  # anything doubled would arrive now
@@ -209,8 +213,12 @@ def test_fault_injection_nothing_lost_nothing_doubled(stack: Stack) -> None:
             proxy.faulty = False
             wait_for(lambda: _redrive_until_synced(charters), timeout=180, interval=2, what="every target synced")
             expected = {m.email: CHARTERS for m in crew}
-            wait_for(lambda: mails_by_recipient(stack.mail_dir) == expected, timeout=60, interval=1,
-                     what=f"{expected}, got {mails_by_recipient(stack.mail_dir)}")  # fmt: skip
+            wait_for(
+                lambda: mails_by_recipient(stack.mail_dir) == expected,
+                timeout=60,
+                interval=1,
+                what=lambda: f"{expected}, got {mails_by_recipient(stack.mail_dir)}",
+            )
             time.sleep(3)  # late duplicates would show up now
         finally:
             worker.stop()
