@@ -104,7 +104,7 @@ class GuestPhotoInline(admin.TabularInline):
             return "(unavailable)"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener"><img class="guest-photo-thumb" src="{}" alt="{}" '
-            'loading="lazy" style="max-width:160px;max-height:120px;border-radius:4px"></a>',
+            'style="max-width:160px;max-height:120px;border-radius:4px"></a>',
             url,
             url,
             photo.object_key,

@@ -25,7 +25,9 @@ GOOD = {"content_type": "image/png", "filename": "deck.png", "size": 1234}
 @pytest.fixture
 def open_charter(brand: Any) -> Any:
     start = timezone.now() + timedelta(hours=1)
-    return CharterFactory(brand=brand, status="confirmed", code="OPEN1", starts_at=start, ends_at=start + timedelta(hours=3))
+    return CharterFactory(
+        brand=brand, status="confirmed", code="OPEN1", starts_at=start, ends_at=start + timedelta(hours=3)
+    )
 
 
 def post(api: httpx.Client, code: str, payload: Any = GOOD, **kwargs: Any) -> httpx.Response:
@@ -65,7 +67,12 @@ def test_grant_expires_when_the_window_closes(api: httpx.Client, brand: Any) -> 
 
 
 def test_each_allowed_type(api: httpx.Client, open_charter: Any) -> None:
-    for content_type, ext in [("image/jpeg", "jpg"), ("image/heic", "heic"), ("image/webp", "webp"), ("IMAGE/PNG", "png")]:
+    for content_type, ext in [
+        ("image/jpeg", "jpg"),
+        ("image/heic", "heic"),
+        ("image/webp", "webp"),
+        ("IMAGE/PNG", "png"),
+    ]:
         response = post(api, "OPEN1", {"content_type": content_type, "size": 10})
         assert response.status_code == 200, content_type
         assert response.json()["key"].endswith("." + ext)
@@ -131,7 +138,7 @@ def test_bad_request_names_the_field(api: httpx.Client, open_charter: Any, paylo
     assert field in response.json()["error"] or field == "body"
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe{}", b"{\"content_type\": \"\xc3\x28\"}", b"x" * 5000])
+@pytest.mark.parametrize("raw", [b"", b"{", b"\xff\xfe{}", b'{"content_type": "\xc3\x28"}', b"x" * 5000])
 def test_odd_bodies_are_400(api: httpx.Client, open_charter: Any, raw: bytes) -> None:
     response = post(api, "OPEN1", content=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == 400

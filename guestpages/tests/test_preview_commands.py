@@ -74,12 +74,11 @@ def test_publish_guest_page_unknown_code(db: Any) -> None:
 
 def test_publish_guest_page_misconfigured_brand_is_a_command_error(db: Any) -> None:
     call_command("seed_demo", stdout=StringIO())  # distribution ids of the demo do not exist in moto
-    Brand.objects.filter(slug="queenofsandiego").update(bucket="queenofsandiego-guest-pages")
     brand_aws_ready(Brand.objects.get(slug="sailjada"))
     from guestpages.storage import brand_bucket_ensure
 
     brand_bucket_ensure(Brand.objects.get(slug="queenofsandiego"))
-    with pytest.raises(CommandError, match="XHQGMDH was not published: .*E2QUEENSDDEMO.*does not exist"):
+    with pytest.raises(CommandError, match=r"XHQGMDH was not published: .*E2QUEENSDDEMO.*does not exist"):
         call_command("publish_guest_page", "XHQGMDH")
 
 
@@ -110,6 +109,9 @@ def test_bootstrap_never_creates_distributions_on_real_aws(db: Any) -> None:
     call_command("bootstrap_aws", stdout=out)
     assert "E2QUEENSDDEMO (queenofsandiego): MISSING on real AWS" in out.getvalue()
     assert Brand.objects.get(slug="queenofsandiego").distribution_id == "E2QUEENSDDEMO"
-    assert aws_client("cloudfront", region="us-east-1").list_distributions()["DistributionList"].get("Items") in (None, [])
+    assert aws_client("cloudfront", region="us-east-1").list_distributions()["DistributionList"].get("Items") in (
+        None,
+        [],
+    )
     cors = aws_client("s3", region="us-west-2").get_bucket_cors(Bucket="queenofsandiego-guest-pages")["CORSRules"]
     assert cors[0]["AllowedOrigins"] == ["https://queenofsandiego.com", "https://www.queenofsandiego.com"]

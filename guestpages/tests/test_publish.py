@@ -108,7 +108,9 @@ def test_missing_bucket_is_a_permanent_remote_error(db: Any) -> None:
 
 def test_aws_error_classification() -> None:
     def error(code: str, status: int) -> ClientError:
-        return ClientError({"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op")
+        return ClientError(
+            {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op"
+        )
 
     assert aws_error("x", error("SlowDown", 503)).transient is True
     assert aws_error("x", error("InternalError", 500)).transient is True
@@ -137,7 +139,9 @@ def test_page_content_is_escaped_and_has_no_money_or_internal_notes(brand: Any) 
     )
     guest_page_publish(charter=charter)
     html = body(brand, "jada-guest-html1.html")
-    assert "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Neil &amp; Co" in html
+    assert (
+        "<script>alert" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; O&#x27;Neil &amp; Co" in html
+    )
     assert "<b>7</b>" not in html and "Dock &lt;b&gt;7&lt;/b&gt;" in html
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;Bring a hat" in html
     for secret in ("SECRET-INTERNAL", "CREW-ONLY", "1450", "217.5", "300.00", "150.00", "revenue", "fee"):
@@ -186,7 +190,9 @@ def test_publish_many_batches_one_invalidation_per_brand(brand: Any, other_brand
     assert [p.sync_state for p in pages] == ["synced", "synced", "failed", "synced", "synced", "synced"]
     assert len(keys(brand)) == 3 and len(keys(other_brand)) == 2
     (mine,) = invalidations_list(brand)
-    assert sorted(mine["paths"]) == sorted(p for c in ours for p in (f"/g/{c.code}", f"/jada-guest-{c.code.lower()}.html"))
+    assert sorted(mine["paths"]) == sorted(
+        p for c in ours for p in (f"/g/{c.code}", f"/jada-guest-{c.code.lower()}.html")
+    )
     assert mine["reference"].startswith("bulk:queen:")
     (other,) = invalidations_list(other_brand)
     assert len(other["paths"]) == 4
