@@ -158,6 +158,7 @@ HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 10, minimum
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")  # for the file-based backend (tests count a worker's mail)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "JADA Crew <crew@sailjada.com>")
 ANYMAIL = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION}}
 

@@ -148,7 +148,11 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
             what=lambda: f"three synced targets, got {_states(charter)}; worker log: {worker.log()[-2000:]}",
         )
         crew = {m.email for m in CrewMember.objects.filter(assignments__charter=charter)}
-        wait_for(lambda: sum(mails_by_recipient(stack.mail_dir).values()) >= len(crew), timeout=30, what="crew mail")
+        wait_for(
+            lambda: sum(mails_by_recipient(stack.mail_dir).values()) >= len(crew),
+            timeout=30,
+            what=lambda: f"crew mail; worker log: {worker.log()[-3000:]}",
+        )
         time.sleep(2)  # anything doubled would arrive now
 
         page = GuestPage.objects.get(charter=charter)
