@@ -29,21 +29,24 @@ _NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d+(?:
 _BEFORE = r"(?<![\w.:/-])"
 # Not followed by more of a token: letters, a time's colon, a date's -05, a decimal part.
 _AFTER = r"(?![\w:]|[.,/-]\d)"
-_SCALE = r"(?:\s?(?:k|mm|m|bn|b)\b|\s(?:grand|thousand|million|billion)\b)"
+_SP = r"[ \t\u00a0]"  # amounts and their words stay on one line: "dock 7\nrevenue 100" keeps the 7
+_SCALE = rf"(?:{_SP}?(?:k|mm|m|bn|b)\b|{_SP}(?:grand|thousand|million|billion)\b)"
 _SYMBOL = r"(?:[A-Z]{1,3}\$|\$|€|£|¥|₹|₩|₱|₪|฿)"
 _CODE = r"(?:USD|EUR|GBP|CAD|AUD|NZD|MXN|JPY|CHF|SEK|NOK|DKK)"
 _MONEY_WORD = r"(?:dollars?|bucks|euros?|cents?|pesos?|quid|grand)"
+_PREFIX = rf"(?:[+-]?{_SYMBOL}|\b{_CODE}{_SP}?[$€£]?)"
+_SUFFIX = rf"(?:{_SYMBOL}|{_CODE}\b|{_MONEY_WORD}\b)"
 
-_MONEY_PATTERNS = [
-    # $1,450  $ 300  -$20  US$300  €200  $1.2k  $5 million
-    re.compile(rf"[+-]?{_SYMBOL}\s?[+-]?{_NUM}{_SCALE}?{_AFTER}", re.IGNORECASE),
-    # USD 300  usd300  EUR 1.200,00
-    re.compile(rf"\b{_CODE}\s?[$€£]?\s?{_NUM}{_SCALE}?{_AFTER}", re.IGNORECASE),
+# One alternation scanned left to right, so "USD 300" and "300 USD" side by side both go:
+_MONEY = re.compile(
+    # $1,450  $ 300  -$20  US$300  €200  $1.2k  $5 million  USD 300  $300 USD
+    rf"{_PREFIX}{_SP}?[+-]?{_NUM}{_SCALE}?(?:{_SP}?{_SUFFIX}|{_AFTER})"
     # 1,450 USD  300 dollars  200€  300$  2k dollars
-    re.compile(rf"{_BEFORE}[+-]?{_NUM}{_SCALE}?\s?(?:{_SYMBOL}|{_CODE}\b|{_MONEY_WORD}\b)", re.IGNORECASE),
+    rf"|{_BEFORE}[+-]?{_NUM}{_SCALE}?{_SP}?{_SUFFIX}"
     # 1.2k  15K — shorthand for thousands is money in charter notes
-    re.compile(rf"{_BEFORE}[+-]?\d+(?:[.,]\d+)?\s?k\b", re.IGNORECASE),
-]
+    rf"|{_BEFORE}[+-]?\d+(?:[.,]\d+)?{_SP}?k\b",
+    re.IGNORECASE,
+)
 
 _FINANCIAL = (
     r"(?:revenues?|fees?|payouts?|paid\s?out|prices?|priced|pricing|rates?|tips?|tipped|gratuit(?:y|ies)|"
@@ -57,24 +60,25 @@ _FILLER = (
     r"for|per|each|total|amount|amounts|due|now|only|just|comes|came|came to|paid|owed|net|gross|"
     r"captain|crew|mate|deckhand|hour|hourly|day|daily|guest|person|pp|of)"
 )
-_NUMBER = rf"{_BEFORE}[+-]?{_NUM}(?:\s?(?:%|percent\b)|{_SCALE})?{_AFTER}"
+_PERCENT = rf"(?P<pct>{_BEFORE}[+-]?{_NUM}{_SP}?(?:%|percent\b))"
+_NUMBER = rf"{_BEFORE}[+-]?{_NUM}(?:{_SP}?(?:%|percent\b)|{_SCALE})?{_AFTER}"
 # fee 300 / fee: 300 / tip was 50 / balance of 1,200 / commission 15% / rate: 150/hr
 _WORD_THEN_NUMBER = re.compile(
-    rf"(\b{_FINANCIAL}\b(?:\s*[:=~≈]\s*|\s*[-–—]\s*|\s+(?:{_FILLER}\b\s*)*))({_NUMBER})",
+    rf"(\b{_FINANCIAL}\b(?:{_SP}*[:=~≈]{_SP}*|{_SP}*[-–—]{_SP}*|{_SP}+(?:{_FILLER}\b{_SP}*)*))({_NUMBER})",
     re.IGNORECASE,
 )
-# 300 in fees / 20% tip / 1450 revenue / 15 percent commission ("6 total" stays: a head count)
+# 300 in fees / 20% tip / 10% captain fee / 1450 revenue ("6 total" stays: a head count)
 _NUMBER_THEN_WORD = re.compile(
-    rf"({_NUMBER})(\s*(?:in\s+)?(?!totals?\b){_FINANCIAL}\b)",
+    rf"(?:{_PERCENT}|{_NUMBER})(?P<word>{_SP}*(?:(?:in|captain'?s?|crew|mate'?s?|deckhand'?s?){_SP}+)?"
+    rf"(?(pct)|(?!totals?\b)){_FINANCIAL}\b)",
     re.IGNORECASE,
 )
 
 
 def _scrub_once(text: str) -> str:
-    for pattern in _MONEY_PATTERNS:
-        text = pattern.sub(REMOVED, text)
+    text = _MONEY.sub(REMOVED, text)
     text = _WORD_THEN_NUMBER.sub(lambda m: m.group(1) + REMOVED, text)
-    text = _NUMBER_THEN_WORD.sub(lambda m: REMOVED + m.group(2), text)
+    text = _NUMBER_THEN_WORD.sub(lambda m: REMOVED + m.group("word"), text)
     return text
 
 

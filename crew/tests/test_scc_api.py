@@ -28,7 +28,7 @@ KEY = settings.TEST_SERVICE_KEY
 
 
 def _post(raw: httpx.Client, key: str | bytes | None, **kwargs: Any) -> httpx.Response:
-    headers = {} if key is None else {"X-Service-Key": key}
+    headers: dict[str, Any] = {} if key is None else {"X-Service-Key": key}
     return raw.post("/events", headers=headers, json=kwargs.get("json", event_payload()))
 
 
@@ -244,7 +244,7 @@ def test_money_in_notes_never_reaches_item_response_or_email(
     outputs = {
         "item": repr(item),
         "response": repr(response),
-        **{f"mail to {m.to[0]}": m.subject + m.body + str(m.alternatives) for m in mail.outbox},  # type: ignore[attr-defined]
+        **{f"mail to {m.to[0]}": f"{m.subject} {m.body} {getattr(m, 'alternatives', '')}" for m in mail.outbox},
     }
     for name, text in outputs.items():
         for amount in ("1,450", "1450", "$", "300"):

@@ -1,0 +1,82 @@
+"""The hourly sweep finds and cleans leaks that reached the table by another path; the backfill."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from crew import dynamo
+from crew.dynamo_sweep import crew_events_backfill, crew_events_sweep
+from crew.tests import scc_support
+from crew.tests.scc_support import MONEY_NOTES, event_payload
+from jada.celery import app
+
+table = scc_support.table
+
+
+def _event(ref: str, **changes: Any) -> dict[str, Any]:
+    crew = [{"email": "cass@example.com", "name": "Cass", "role": "captain"}]
+    return {**event_payload(charter_ref=ref, crew=crew), "id": dynamo.crew_event_id(ref), "version": 1, **changes}
+
+
+def test_sweep_cleans_an_item_seeded_with_revenue(table: Any) -> None:
+    for n in range(7):
+        dynamo.crew_event_write(_event(f"CLEAN{n}"))
+    leaked = dynamo.crew_event_id("LEAKED")
+    # Seeded the way the incident's record was: straight into DynamoDB, past the API.
+    table.put_item(
+        Item={
+            "pk": dynamo.event_pk(leaked),
+            "sk": "EVENT",
+            "id": leaked,
+            "charter_ref": "LEAKED",
+            "title": "JADA charter",
+            "notes": MONEY_NOTES,
+            "revenue": 1450,
+            "captain_fee": "300.00",
+            "status": "confirmed",
+            "version": 4,
+        }
+    )
+    report = crew_events_sweep(segments=3, page_size=2)  # small pages: every segment paginates
+    assert report.scanned == 7 * 2 + 1
+    assert (report.dirty, report.scrubbed) == (1, 1)
+    assert report.removed_attributes == {"revenue": 1, "captain_fee": 1}
+    assert report.rewritten_fields == {"notes": 1}
+    assert report.dirty_items == [f"EVENT#{leaked} EVENT"]
+    item = dynamo.crew_event_item(leaked)
+    assert item is not None and dynamo.crew_item_problems(item) == []
+    assert "revenue" not in item and "1,450" not in item["notes"] and "dock 7 at 14:00, party of 6" in item["notes"]
+    assert item["version"] == 4
+    assert crew_events_sweep().dirty == 0  # the second sweep finds nothing
+
+
+def test_sweep_cleans_a_version_less_item(table: Any) -> None:
+    table.put_item(Item={"pk": "EVENT#evt_legacy", "sk": "EVENT", "notes": "tip was 50", "price": 9})
+    report = crew_events_sweep()
+    assert report.scrubbed == 1
+    item = table.get_item(Key={"pk": "EVENT#evt_legacy", "sk": "EVENT"})["Item"]
+    assert item == {"pk": "EVENT#evt_legacy", "sk": "EVENT", "notes": "tip was [removed]"}
+
+
+def test_sweep_is_the_beat_task(table: Any) -> None:
+    assert settings.CELERY_BEAT_SCHEDULE["crew-events-sweep"]["task"] == "crew.tasks.crew_events_sweep"
+    import crew.tasks  # noqa: F401  (what autodiscovery imports in a worker)
+
+    result = app.tasks["crew.tasks.crew_events_sweep"].delay().get()
+    assert result["dirty"] == 0 and result["scanned"] == 0
+
+
+def test_backfill_writes_events_and_links_through_the_allow_list(table: Any) -> None:
+    events = [_event(f"BACK{n}", revenue=100 + n, notes=f"fee ${n}00, dock {n}") for n in range(30)]
+    assert crew_events_backfill(events) == 60
+    mine = crew_events_for = dynamo.crew_events_for_member("cass@example.com")
+    assert len(crew_events_for) == 30 == len(mine)
+    for n in (0, 29):
+        item = dynamo.crew_event_item(dynamo.crew_event_id(f"BACK{n}"))
+        assert item is not None and dynamo.crew_item_problems(item) == []
+        assert item["notes"] == f"fee [removed], dock {n}"
+    with pytest.raises(ValueError, match="id and a version"):
+        crew_events_backfill([{**_event("X"), "version": None}])
