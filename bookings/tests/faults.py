@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSResponse, HTTPHeaders
 from botocore.handlers import BUILTIN_HANDLERS
 
 THROTTLE_SHARE = float(os.environ.get("JADA_FAULT_DYNAMODB_THROTTLE", "0") or 0)
+FAULT_LOG = os.environ.get("JADA_FAULT_LOG", "")
 _random = random.Random(int(os.environ.get("JADA_FAULT_SEED", "11")))
 throttled = 0
 
@@ -27,6 +28,9 @@ def _throttle(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
     if _random.random() >= THROTTLE_SHARE:
         return None
     throttled += 1
+    if FAULT_LOG:
+        with open(FAULT_LOG, "a") as log:  # the test reads how often this fired, across processes
+            log.write(f"dynamodb-throttle {kwargs.get('model').name if kwargs.get('model') else '?'}\n")
     error = {
         "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected throttling"},
         "ResponseMetadata": {"HTTPStatusCode": 400},

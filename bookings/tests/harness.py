@@ -116,11 +116,14 @@ class Worker:
                 pids.append(int(stat.parent.name))
         return pids
 
-    def kill_child(self) -> int:
-        """SIGKILL one pool process mid-task: the parent sees WorkerLostError and re-queues the task."""
-        child = random.choice(self.children())
-        os.kill(child, signal.SIGKILL)
-        return child
+    def kill_pool(self) -> list[int]:
+        """SIGKILL every pool process at once, so whichever runs a task dies mid-task; the parent
+        sees WorkerLostError, re-queues the task (reject_on_worker_lost) and forks new ones."""
+        children = self.children()
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        return children
 
     def kill(self) -> None:
         """SIGKILL the whole worker (parent and pool), like an OOM-killed container."""
