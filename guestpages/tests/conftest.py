@@ -90,3 +90,8 @@ def tiny_png() -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
+
+
+def make_charter(**fields: Any) -> Any:
+    """A saved charter (typed Any: factory_boy's metaclass hides the model type from mypy)."""
+    return CharterFactory(**fields)

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from bookings.tests.factories import BrandFactory, CharterFactory
+from bookings.tests.factories import BrandFactory
 from guestpages.models import GuestPage, GuestPhoto
-from guestpages.tests.conftest import tiny_png
+from guestpages.tests.conftest import make_charter, tiny_png
 from jada.aws import aws_client
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def act(client: Client, action: str, *charters: Any) -> list[str]:
 
 
 def test_publish_republish_withdraw_one_line_each(admin_client: Client, charter: Any, brand: Any) -> None:
-    second = CharterFactory(brand=brand, status="confirmed", code="SECOND2")
+    second = make_charter(brand=brand, status="confirmed", code="SECOND2")
     lines = act(admin_client, "guest_page_publish_action", charter, second)
     assert lines == [
         "SECOND2: published — https://queen.example.com/g/SECOND2 (s3://queen-guest-pages/jada-guest-second2.html)",
@@ -41,14 +41,14 @@ def test_publish_republish_withdraw_one_line_each(admin_client: Client, charter:
 
 
 def test_misconfigured_brand_gives_a_clear_line_not_a_500(admin_client: Client, charter: Any) -> None:
-    broken = CharterFactory(brand=BrandFactory(slug="broken", distribution_id=""), status="confirmed", code="BROKEN1")
+    broken = make_charter(brand=BrandFactory(slug="broken", distribution_id=""), status="confirmed", code="BROKEN1")
     lines = act(admin_client, "guest_page_republish_action", broken, charter)
     assert lines[0] == (
         "BROKEN1: not published — Brand 'broken' cannot publish guest pages: it needs a CloudFront "
         "distribution id. Fix it in the admin."
     )
     assert lines[1].startswith("XHQGMDH: published")
-    cancelled = CharterFactory(brand=charter.brand, status="cancelled", code="CANCEL1")
+    cancelled = make_charter(brand=charter.brand, status="cancelled", code="CANCEL1")
     (line,) = act(admin_client, "guest_page_publish_action", cancelled)
     assert (
         line

@@ -11,9 +11,8 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from bookings.tests.factories import CharterFactory
 from guestpages.models import GuestPhoto
-from guestpages.tests.conftest import tiny_png
+from guestpages.tests.conftest import make_charter, tiny_png
 from jada.aws import aws_client
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +24,7 @@ GOOD = {"content_type": "image/png", "filename": "deck.png", "size": 1234}
 @pytest.fixture
 def open_charter(brand: Any) -> Any:
     start = timezone.now() + timedelta(hours=1)
-    return CharterFactory(
+    return make_charter(
         brand=brand, status="confirmed", code="OPEN1", starts_at=start, ends_at=start + timedelta(hours=3)
     )
 
@@ -60,7 +59,7 @@ def test_grant_inside_the_window(api: httpx.Client, open_charter: Any) -> None:
 
 def test_grant_expires_when_the_window_closes(api: httpx.Client, brand: Any) -> None:
     end = timezone.now() - timedelta(days=7) + timedelta(seconds=90)
-    CharterFactory(brand=brand, status="completed", code="LATE1", starts_at=end - timedelta(hours=3), ends_at=end)
+    make_charter(brand=brand, status="completed", code="LATE1", starts_at=end - timedelta(hours=3), ends_at=end)
     response = post(api, "LATE1")
     assert response.status_code == 200
     assert 80 <= response.json()["expires_in"] <= 90
@@ -79,7 +78,7 @@ def test_each_allowed_type(api: httpx.Client, open_charter: Any) -> None:
 
 
 def test_not_open_yet_says_when(api: httpx.Client, brand: Any) -> None:
-    charter = CharterFactory(brand=brand, status="confirmed", code="SOON1")  # starts in 3 days
+    charter = make_charter(brand=brand, status="confirmed", code="SOON1")  # starts in 3 days
     response = post(api, "SOON1")
     assert response.status_code == 403
     data = response.json()
@@ -91,7 +90,7 @@ def test_not_open_yet_says_when(api: httpx.Client, brand: Any) -> None:
 
 def test_closed_after_the_window(api: httpx.Client, brand: Any) -> None:
     start = timezone.now() - timedelta(days=8)
-    CharterFactory(brand=brand, status="completed", code="PAST1", starts_at=start, ends_at=start + timedelta(hours=3))
+    make_charter(brand=brand, status="completed", code="PAST1", starts_at=start, ends_at=start + timedelta(hours=3))
     response = post(api, "PAST1")
     assert response.status_code == 403
     assert response.json()["state"] == "closed"
@@ -208,7 +207,7 @@ def test_confirm_records_a_checked_photo_once(api: httpx.Client, open_charter: A
 
 
 def test_confirm_refusals(api: httpx.Client, open_charter: Any, brand: Any) -> None:
-    other = CharterFactory(brand=brand, status="confirmed", code="OTHER1")
+    other = make_charter(brand=brand, status="confirmed", code="OTHER1")
     cases = [
         ({"key": "guest-photos/open1/missing.png"}, "No photo was uploaded"),
         ({"key": f"guest-photos/{other.code.lower()}/a.png"}, "not a photo key of this charter"),

@@ -14,10 +14,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.tests.factories import BrandFactory, CharterFactory
+from bookings.tests.factories import BrandFactory
 from guestpages.models import GuestPhoto
 from guestpages.services import guest_page_publish
-from guestpages.tests.conftest import brand_aws_ready, tiny_png
+from guestpages.tests.conftest import brand_aws_ready, make_charter, tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def site(moto_server: str, live_server: Any, settings: Any, monkeypatch: pytest.
 
 def publish(brand: Any, code: str, starts_in: timedelta) -> Any:
     start = (timezone.now() + starts_in).replace(microsecond=0)
-    charter = CharterFactory(
+    charter = make_charter(
         brand=brand, status="confirmed", code=code, starts_at=start, ends_at=start + timedelta(hours=3)
     )
     guest_page_publish(charter=charter)

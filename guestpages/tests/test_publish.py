@@ -7,12 +7,12 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from bookings.tests.factories import BrandFactory, CharterFactory
+from bookings.tests.factories import BrandFactory
 from guestpages.cdn import invalidations_list
 from guestpages.errors import BrandMisconfigured, GuestPageError, GuestPageRemoteError, aws_error
 from guestpages.models import GuestPage
 from guestpages.services import guest_page_publish, guest_page_withdraw, guest_pages_publish_many
-from guestpages.tests.conftest import brand_aws_ready
+from guestpages.tests.conftest import brand_aws_ready, make_charter
 from jada.aws import aws_client
 from jada.models import AuditEntry
 
@@ -64,7 +64,7 @@ def test_invalidates_viewer_path_and_key_with_deterministic_reference(charter: A
 def test_custom_key_template(brand: Any) -> None:
     brand.guest_page_key_template = "guests/{code}/index.html"
     brand.save()
-    charter = CharterFactory(brand=brand, status="confirmed", code="ab12cd")
+    charter = make_charter(brand=brand, status="confirmed", code="ab12cd")
     page = guest_page_publish(charter=charter)
     assert page.object_key == "guests/ab12cd/index.html"
     assert keys(brand) == ["guests/ab12cd/index.html"]
@@ -85,10 +85,11 @@ def test_failed_invalidation_keeps_version_so_the_retry_reuses_the_reference(cha
 
 
 def test_misconfigured_brand_fails_before_writing(db: Any) -> None:
-    brand = BrandFactory(slug="broken", distribution_id="")
+    brand: Any = BrandFactory(slug="broken")
     brand_aws_ready(brand)
     brand.distribution_id = ""
-    charter = CharterFactory(brand=brand, status="confirmed")
+    brand.save()
+    charter = make_charter(brand=brand, status="confirmed")
     with pytest.raises(BrandMisconfigured, match="needs a CloudFront distribution id"):
         guest_page_publish(charter=charter)
     assert keys(brand) == []
@@ -99,7 +100,7 @@ def test_misconfigured_brand_fails_before_writing(db: Any) -> None:
 
 def test_missing_bucket_is_a_permanent_remote_error(db: Any) -> None:
     brand = BrandFactory(slug="nobucket")
-    charter = CharterFactory(brand=brand, status="confirmed")
+    charter = make_charter(brand=brand, status="confirmed")
     with pytest.raises(GuestPageRemoteError) as caught:
         guest_page_publish(charter=charter)
     assert caught.value.transient is False
@@ -108,9 +109,8 @@ def test_missing_bucket_is_a_permanent_remote_error(db: Any) -> None:
 
 def test_aws_error_classification() -> None:
     def error(code: str, status: int) -> ClientError:
-        return ClientError(
-            {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}, "Op"
-        )
+        response: Any = {"Error": {"Code": code, "Message": "m"}, "ResponseMetadata": {"HTTPStatusCode": status}}
+        return ClientError(response, "Op")
 
     assert aws_error("x", error("SlowDown", 503)).transient is True
     assert aws_error("x", error("InternalError", 500)).transient is True
@@ -127,7 +127,7 @@ def test_cancelled_charter_is_not_published(charter: Any) -> None:
 
 
 def test_page_content_is_escaped_and_has_no_money_or_internal_notes(brand: Any) -> None:
-    charter = CharterFactory(
+    charter = make_charter(
         brand=brand,
         status="confirmed",
         code="HTML1",
@@ -155,7 +155,7 @@ def test_page_shows_local_times_of_the_brand_zone(brand: Any) -> None:
     from zoneinfo import ZoneInfo
 
     start = datetime(2030, 5, 30, 21, 0, tzinfo=ZoneInfo("UTC"))  # 14:00 in San Diego (PDT)
-    charter = CharterFactory(brand=brand, status="confirmed", code="TIME1", starts_at=start)
+    charter = make_charter(brand=brand, status="confirmed", code="TIME1", starts_at=start)
     guest_page_publish(charter=charter)
     html = body(brand, "jada-guest-time1.html")
     assert "Thursday, May 30, 2030" in html
@@ -182,9 +182,9 @@ def test_withdraw_of_a_never_published_page_writes_nothing(charter: Any) -> None
 
 
 def test_publish_many_batches_one_invalidation_per_brand(brand: Any, other_brand: Any) -> None:
-    ours = [CharterFactory(brand=brand, status="confirmed") for _ in range(3)]
-    theirs = [CharterFactory(brand=other_brand, status="confirmed") for _ in range(2)]
-    broken = CharterFactory(brand=brand, status="cancelled")
+    ours = [make_charter(brand=brand, status="confirmed") for _ in range(3)]
+    theirs = [make_charter(brand=other_brand, status="confirmed") for _ in range(2)]
+    broken = make_charter(brand=brand, status="cancelled")
     pages = guest_pages_publish_many(charters=[ours[0], theirs[0], broken, *ours[1:], theirs[1]])
     assert [p.charter_id for p in pages] == [c.pk for c in [ours[0], theirs[0], broken, *ours[1:], theirs[1]]]
     assert [p.sync_state for p in pages] == ["synced", "synced", "failed", "synced", "synced", "synced"]

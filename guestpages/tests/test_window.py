@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bookings.tests.factories import BrandFactory, CharterFactory
+from bookings.tests.factories import BrandFactory
+from guestpages.tests.conftest import make_charter
 from guestpages.window import photo_window
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,7 @@ SECOND = timedelta(seconds=1)
 
 @pytest.fixture
 def charter() -> Any:
-    return CharterFactory(brand=BrandFactory(slug="edges"), status="confirmed")
+    return make_charter(brand=BrandFactory(slug="edges"), status="confirmed")
 
 
 def test_defaults_two_hours_before_to_seven_days_after(charter: Any) -> None:
