@@ -14,6 +14,7 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from bench import harness
 from bench.context import FULL_SIZES, QUICK_SIZES, Context
@@ -27,6 +28,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds per benchmark (at least 2)")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     parser.add_argument("--json", default="bench-results.json", help="where to write the JSON report")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile each benchmark with pyinstrument (product() and baseline() appear as separate "
+        "subtrees; the ratios are then skewed, use it to find where the time goes)",
+    )
     args = parser.parse_args(argv)
     if args.rounds < 2:
         parser.error("--rounds must be at least 2")
@@ -36,6 +43,22 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     args.chosen = [name for name in BENCHMARKS if name in chosen]
     return args
+
+
+def _run(module: Any, ctx: Context, *, name: str, profile: bool) -> harness.Result:
+    if not profile:
+        return module.run(ctx)
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    try:
+        return module.run(ctx)
+    finally:
+        profiler.stop()
+        path = ctx.workdir / f"{name}.profile.txt"
+        path.write_text(profiler.output_text(unicode=False, color=False), encoding="utf-8")
+        ctx.log(f"{name}: profile in {path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"bench.{name}")
         ctx.log(f"{name}: start")
         try:
-            result = module.run(ctx)
+            result = _run(module, ctx, name=name, profile=args.profile)
         except Exception:
             traceback.print_exc()
             crashed.append(name)

@@ -12,7 +12,8 @@ from bench import events, harness
 from bench.context import Context
 from bench.store import fresh_table
 
-CREW_PER_EVENT = 2
+# One crew link per event (20,000 items): see docs/performance.md for the time budget.
+CREW_PER_EVENT = 1
 
 
 def run(ctx: Context) -> harness.Result:

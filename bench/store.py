@@ -12,8 +12,7 @@ from __future__ import annotations
 from bench import events, harness
 from bench.context import Context
 
-# One crew link per event keeps 5,000 events (10,000 conditional puts at moto's ~400/s) inside
-# the 10-minute budget for all benchmarks; see docs/performance.md.
+# One crew link per event: each event is two conditional PutItems (the event and its link).
 CREW_PER_EVENT = 1
 
 
