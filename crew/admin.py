@@ -43,3 +43,5 @@ class CrewEventAdmin(admin.ModelAdmin):
     list_select_related = ["charter"]
     autocomplete_fields = ["charter"]
     readonly_fields = ["updated_at"]
+
+import crew.portal_admin  # noqa: E402,F401  (registers the exposure log and feed tokens)

@@ -1,3 +1,18 @@
-from django.urls import URLPattern, URLResolver
+"""The crew portal under ``/crew/`` (mounted by crew/urls.py); URL names live in the ``crew`` namespace."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path, re_path
+
+from crew import feed, portal_auth, portal_views
+
+app_name = "crew"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", portal_views.home, name="home"),
+    path("login/", portal_auth.login_request, name="login"),
+    # crew/links.py builds links to this path: keep them in step.
+    path("login/confirm/", portal_auth.login_confirm, name="login-confirm"),
+    path("logout/", portal_auth.logout_view, name="logout"),
+    path("events/<str:event_id>/", portal_views.event_detail, name="event"),
+    path("feed/rotate/", portal_views.feed_rotate, name="feed-rotate"),
+    re_path(r"^feed/(?P<token>[A-Za-z0-9_-]{20,64})\.ics$", feed.feed, name="feed"),
+]
