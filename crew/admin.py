@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+import crew.portal_admin  # noqa: F401  (registers the exposure log and feed-token admin)
 from crew.models import CrewAssignment, CrewEvent, CrewMember
 
 
@@ -43,5 +44,3 @@ class CrewEventAdmin(admin.ModelAdmin):
     list_select_related = ["charter"]
     autocomplete_fields = ["charter"]
     readonly_fields = ["updated_at"]
-
-import crew.portal_admin  # noqa: E402,F401  (registers the exposure log and feed tokens)
