@@ -171,7 +171,7 @@ CREW_PORTAL_SCOPE = "crew-portal"
 # --- Celery ----------------------------------------------------------------------------------
 # Without REDIS_URL tasks run in-process right after the transaction commits (eager mode), so
 # `make run` needs no broker. With Redis: JSON only, late acks, re-queue on worker loss.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = REDIS_URL is None
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
@@ -203,7 +203,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {name: {"level": "WARNING"} for name in ("botocore", "urllib3", "werkzeug", "moto")},
+    "loggers": {name: {"level": "WARNING"} for name in ("botocore", "urllib3", "werkzeug", "moto", "httpx", "kombu")},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

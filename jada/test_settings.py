@@ -76,6 +76,6 @@ PUBLIC_API_URL = "http://testserver"
 SCC_API_URL = "http://testserver/api/scc"
 CALENDAR_API_URL = "http://testserver/api/calendar"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
