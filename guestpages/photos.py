@@ -23,7 +23,7 @@ from guestpages.errors import GuestPageError, GuestPageRemoteError, aws_error
 from guestpages.models import GuestPhoto
 from guestpages.render import PHOTO_CONTENT_TYPES, PHOTO_MAX_BYTES
 from guestpages.window import PhotoWindow, photo_window
-from jada.aws import aws_client
+from jada.aws import aws_client, aws_presign_client
 from jada.models import SyncState
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def photo_upload_grant(*, charter: Charter, content_type: str, now: datetime | N
     key = f"{photo_prefix(charter)}{uuid.uuid4().hex}.{PHOTO_CONTENT_TYPES[content_type]}"
     expires_in = max(1, min(GRANT_MAX_SECONDS, window.seconds_left(now)))
     try:
-        post = aws_client("s3", region=brand.region).generate_presigned_post(
+        post = aws_presign_client("s3", region=brand.region).generate_presigned_post(
             Bucket=brand.bucket,
             Key=key,
             Fields={"Content-Type": content_type},
@@ -167,7 +167,7 @@ def guest_photo_record(*, charter: Charter, key: str) -> GuestPhoto:
 def guest_photo_thumbnail_url(photo: GuestPhoto) -> str:
     """A short-lived presigned GET for staff to see the photo (the bucket stays private)."""
     brand = photo.charter.brand
-    url: str = aws_client("s3", region=brand.region).generate_presigned_url(
+    url: str = aws_presign_client("s3", region=brand.region).generate_presigned_url(
         "get_object", Params={"Bucket": brand.bucket, "Key": photo.object_key}, ExpiresIn=THUMBNAIL_SECONDS
     )
     return url

@@ -62,6 +62,21 @@ def aws_resource(service: str, *, region: str | None = None) -> Any:
         return resource
 
 
+_PRESIGN_CONFIG = _RETRY_CONFIG.merge(Config(signature_version="s3v4"))
+
+
+def aws_presign_client(service: str, *, region: str | None = None) -> Any:
+    """A client for presigned URLs/POSTs. botocore still presigns S3 with SigV2 unless told
+    otherwise, which real S3 refuses for newer regions and buckets; this one always signs SigV4."""
+    key = (f"{service}:presign", *_key(service, region)[1:])
+    with _lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _session().client(service, region_name=key[1], endpoint_url=key[2], config=_PRESIGN_CONFIG)
+            _clients[key] = client
+        return client
+
+
 def aws_config() -> Config:
     """The botocore config every client uses (for adapters that build their own, like django-storages)."""
     return _RETRY_CONFIG

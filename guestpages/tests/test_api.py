@@ -45,6 +45,8 @@ def test_grant_inside_the_window(api: httpx.Client, open_charter: Any) -> None:
     assert grant["fields"]["Content-Type"] == "image/png"
     assert grant["url"].endswith("/queen-guest-pages") or "queen-guest-pages" in grant["url"]
     assert 0 < grant["expires_in"] <= 300
+    assert grant["fields"]["x-amz-algorithm"] == "AWS4-HMAC-SHA256"  # SigV2 is refused by newer S3 regions
+    assert "AWSAccessKeyId" not in grant["fields"]
 
     policy = json.loads(base64.b64decode(grant["fields"]["policy"]))
     conditions = policy["conditions"]
