@@ -148,7 +148,8 @@ def test_crew_facing_record_and_email_carry_no_generated_amount(money: list[tupl
     )
     context = {"event": record, "kind": "assigned", "member": member, "role": "captain", "when": "", "link": ""}
     outputs = [repr(record), render_to_string("crew/email/event_notice.txt", context)]
-    outputs.append(render_to_string("crew/email/event_notice.html", context))
+    html = render_to_string("crew/email/event_notice.html", context)
+    outputs.append(re.sub(r'style="[^"]*"', "", html))  # CSS numbers (font-weight: 600) are not amounts
     for output in outputs:
         for written, digits in money:
             assert not _survives(digits, output), f"{written!r} survived"
