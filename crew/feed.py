@@ -115,7 +115,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
     except (BotoCoreError, ClientError):
         logger.exception("The calendar feed could not read the crew-events store")
         return HttpResponse("Try again shortly.", status=503, content_type="text/plain", headers={"Retry-After": "300"})
-    body = crew_feed_calendar(member, events, base_url=settings.SITE_URL)
+    body = crew_feed_calendar(member, events, base_url=str(settings.SITE_URL))
     crew_exposures_record(member=member, events=events, channel=ExposureChannel.FEED)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="jada-crew.ics"'

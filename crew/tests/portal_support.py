@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,6 +33,11 @@ MONEY_RE = re.compile(
 )
 
 
+def member_make(**fields: Any) -> CrewMember:
+    """A crew member from the factory, typed as the model."""
+    return cast(CrewMember, CrewMemberFactory(**fields))
+
+
 @pytest.fixture
 def crew_table() -> Any:
     dynamo.crew_events_table_ensure()
@@ -41,12 +46,12 @@ def crew_table() -> Any:
 
 @pytest.fixture
 def ana(db: None) -> CrewMember:
-    return CrewMemberFactory(email="ana@example.com", name="Ana Captain")
+    return member_make(email="ana@example.com", name="Ana Captain")
 
 
 @pytest.fixture
 def ben(db: None) -> CrewMember:
-    return CrewMemberFactory(email="ben@example.com", name="Ben Deckhand")
+    return member_make(email="ben@example.com", name="Ben Deckhand")
 
 
 def crew_entry(member: CrewMember, role: str) -> dict[str, str]:
@@ -103,7 +108,7 @@ def token_of(member: CrewMember, scope: str | None = None) -> str:
 
 
 def confirm_path(member: CrewMember) -> str:
-    return crew_login_link(member).removeprefix(settings.SITE_URL)
+    return crew_login_link(member).removeprefix(str(settings.SITE_URL))
 
 
 def sign_in(client: Client, member: CrewMember) -> None:

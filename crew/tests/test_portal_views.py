@@ -10,7 +10,6 @@ from django.test import Client
 
 from crew.models import CrewExposure, CrewMember
 from crew.tests import portal_support
-from crew.tests.factories import CrewMemberFactory
 from crew.tests.portal_support import (
     assert_no_money,
     crew_entry,
@@ -18,6 +17,7 @@ from crew.tests.portal_support import (
     event_put,
     event_record,
     in_days,
+    member_make,
     sign_in,
 )
 
@@ -191,7 +191,7 @@ def test_queries_per_page_do_not_grow(
         assert client.get("/crew/").status_code == 200
     with django_assert_num_queries(5):  # + last exposure, + exposure insert
         assert client.get(f"/crew/events/{first['id']}/").status_code == 200
-    extra = [CrewMemberFactory() for _ in range(4)]
+    extra = [member_make() for _ in range(4)]
     crowd = [crew_entry(ana, "captain"), crew_entry(ben, "mate")] + [crew_entry(m, "deckhand") for m in extra]
     for i in range(1, 8):
         event_put(event_record(f"Q{i}", crew=crowd, starts=in_days(i * 3 - 10)))
