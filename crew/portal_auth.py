@@ -123,6 +123,8 @@ def _limit(name: str, default: int) -> int:
 def login_request(request: HttpRequest) -> HttpResponse:
     """Ask for a magic link. The answer never depends on whether the address is crew."""
     if request.method != "POST":
+        if portal_member(request) is not None:
+            return redirect("crew:home")
         return render(request, "crew/portal/login.html", {"form": LinkRequestForm()})
     if _over_limit("client", _client_address(request), _limit("CREW_LOGIN_RATE_PER_CLIENT", RATE_PER_CLIENT)):
         return _too_many(request)

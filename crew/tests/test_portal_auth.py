@@ -12,6 +12,7 @@ import sesame.tokens_v2
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from crew.links import crew_login_link
 from crew.models import CrewMember
@@ -247,3 +248,12 @@ def test_garbage_links_get_the_friendly_page(client: Client, token: str) -> None
 
 def test_anonymous_portal_visit_goes_to_sign_in(client: Client) -> None:
     assert client.get("/crew/")["Location"] == "/crew/login/"
+
+
+def test_links_point_at_the_confirm_route(ana: CrewMember) -> None:
+    assert crew_login_link(ana).startswith(f"{settings.SITE_URL}{reverse('crew:login-confirm')}?sesame=")
+
+
+def test_signed_in_crew_skip_the_login_form(client: Client, ana: CrewMember) -> None:
+    sign_in(client, ana)
+    assert client.get("/crew/login/")["Location"] == "/crew/"
