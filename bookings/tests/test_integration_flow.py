@@ -89,16 +89,22 @@ def stack(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[Stack]:
     settings.CELERY_TASK_ALWAYS_EAGER = False
     saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager")}
     celery_app.conf.update(broker_url=redis_url, task_always_eager=False)
-    celery_app._pool = None
+    _producers_forget()
     aws_clients_reset()
     try:
         yield Stack(settings.AWS_ENDPOINT_URL, live_server.url, redis_url, mail_dir, tmp_path)
     finally:
         celery_app.conf.update(**saved)
-        celery_app._pool = None
+        _producers_forget()
         moto.stop()
         aws_clients_reset()
         redis.Redis.from_url(redis_url).flushdb()
+
+
+def _producers_forget() -> None:
+    """Drop cached broker connections so the next publish uses the broker configured now."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def _states(charter: Charter) -> dict[str, str]:
