@@ -155,32 +155,31 @@ def run(ctx: Context) -> harness.Result:
         charter_confirm(charter=product_charters[0], actor="bench")
         _wait_done(product_charters[0])
 
-        def product() -> float:
-            run_values = []
-            for _ in range(per_run):
-                charter = next(queues[harness.PRODUCT])
-                started = timezone.now()
-                charter_confirm(charter=charter, actor="bench")
-                stamps = _wait_done(charter)
-                for name, at in stamps.items():
-                    stages.setdefault(name, []).append((at - started).total_seconds())
-                run_values.append(max(stages[name][-1] for name in stamps))
-            latencies[harness.PRODUCT].extend(run_values)
-            return harness.percentile(run_values, 0.5)
+        def product(_piece: int) -> harness.Sample:
+            charter = next(queues[harness.PRODUCT])
+            started = timezone.now()
+            charter_confirm(charter=charter, actor="bench")
+            stamps = _wait_done(charter)
+            for name, at in stamps.items():
+                stages.setdefault(name, []).append((at - started).total_seconds())
+            latency = max((at - started).total_seconds() for at in stamps.values())
+            latencies[harness.PRODUCT].append(latency)
+            return harness.Sample(1, latency)
 
-        def baseline() -> float:
-            run_values = []
-            for _ in range(per_run):
-                charter = next(queues[harness.BASELINE])
-                run_values.append(_remote_calls(charter, brand=brand, http=http, url=url))
-                _wait_until_told(charter)  # the SCC side's e-mails, so the next call runs alone
-            latencies[harness.BASELINE].extend(run_values)
-            return harness.percentile(run_values, 0.5)
+        def baseline(_piece: int) -> harness.Sample:
+            charter = next(queues[harness.BASELINE])
+            latency = _remote_calls(charter, brand=brand, http=http, url=url)
+            _wait_until_told(charter)  # the SCC side's e-mails, so the next call runs alone
+            latencies[harness.BASELINE].append(latency)
+            return harness.Sample(1, latency)
 
-        values = harness.alternate(
+        # Charter by charter, product and baseline interleaved, so load from elsewhere hits both.
+        values = harness.alternate_slices(
             rounds=ctx.rounds,
+            slices=per_run,
             product=product,
             baseline=baseline,
+            combine=lambda samples: harness.percentile([s.seconds for s in samples], 0.5),
             on_run=lambda i, side, v: ctx.log(f"flow round {i + 1} {side}: p50 {v * 1000:,.0f} ms"),
         )
     return harness.Result(

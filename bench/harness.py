@@ -81,6 +81,65 @@ def alternate(
     return values
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One slice of work: how many items it handled and how long it took."""
+
+    count: int
+    seconds: float
+
+
+def total_rate(samples: Sequence[Sample]) -> float:
+    """Items per second over several slices: total items over total time (not a mean of rates)."""
+    return rate(sum(s.count for s in samples), sum(s.seconds for s in samples))
+
+
+def alternate_slices(
+    *,
+    rounds: int,
+    slices: int,
+    product: Callable[[int], Sample],
+    baseline: Callable[[int], Sample],
+    before_round: Callable[[int], None] | None = None,
+    combine: Callable[[Sequence[Sample]], float] = total_rate,
+    on_run: Callable[[int, str, float], None] | None = None,
+) -> dict[str, list[float]]:
+    """Like ``alternate``, but each round interleaves the two sides slice by slice.
+
+    A round is ``slices`` pairs — product slice 0, baseline slice 0, then baseline slice 1,
+    product slice 1, and so on, the order flipping every pair — so a burst of load from another
+    process hits both sides alike instead of landing on whichever ran at that minute. Each side's
+    slices are combined into one value per round (by default total items over total time).
+    ``before_round`` resets state (untimed) before a round's first slice.
+    """
+    if rounds < 2:
+        raise ValueError("at least two rounds are needed to alternate")
+    if slices < 1:
+        raise ValueError("at least one slice per round")
+    sides = {PRODUCT: product, BASELINE: baseline}
+    values: dict[str, list[float]] = {PRODUCT: [], BASELINE: []}
+    for index in range(rounds):
+        if before_round is not None:
+            before_round(index)
+        samples: dict[str, list[Sample]] = {PRODUCT: [], BASELINE: []}
+        for piece in range(slices):
+            for side in round_order(index * slices + piece):
+                samples[side].append(sides[side](piece))
+        for side in round_order(index):
+            value = combine(samples[side])
+            values[side].append(value)
+            if on_run is not None:
+                on_run(index, side, value)
+    return values
+
+
+def slice_bounds(total: int, slices: int, piece: int) -> tuple[int, int]:
+    """``[start, stop)`` of slice ``piece`` when ``total`` items are cut into ``slices`` near-equal parts."""
+    if not 0 <= piece < slices:
+        raise ValueError(f"slice {piece} outside 0..{slices - 1}")
+    return total * piece // slices, total * (piece + 1) // slices
+
+
 @contextmanager
 def stopwatch() -> Iterator[Callable[[], float]]:
     """``with stopwatch() as elapsed: ...``; ``elapsed()`` is the wall time of the block."""

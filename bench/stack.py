@@ -1,6 +1,6 @@
 """The stack every benchmark measures against: moto on loopback, PostgreSQL, Redis, gunicorn, Celery.
 
-One moto ``ThreadedMotoServer`` on 127.0.0.1 serves both the product's path and its baseline,
+One moto ``ThreadedMotoServer`` on 127.0.0.1 (in its own process) serves both the product's path and its baseline,
 so both pay the same stand-in costs. The database (``test_jada_bench``) is dropped and migrated
 afresh for each run; Redis DB 10 is flushed. Web server and worker are real subprocesses that
 inherit this process's environment, hence the same settings.
@@ -9,6 +9,7 @@ inherit this process's environment, hence the same settings.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import secrets
 import shutil
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,15 +50,48 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def moto_start() -> tuple[Any, str]:
-    """Start the AWS stand-in on loopback; returns (server, endpoint URL)."""
-    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+class MotoProcess:
+    """A moto ``ThreadedMotoServer`` on 127.0.0.1, in a process of its own.
+
+    In its own process the stand-in does not share this process's interpreter lock with the
+    benchmark's client threads (the sweep runs four), as a real remote service would not; in
+    process, a starved server let Scan pages time out under load.
+    """
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._ports: Any = context.Queue()
+        self._process = context.Process(target=_moto_serve, args=(self._ports,), daemon=True, name="moto")
+
+    def start(self) -> str:
+        self._process.start()
+        port = self._ports.get(timeout=60)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=10)
+
+
+def _moto_serve(ports: Any) -> None:
+    import logging
+
     from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    host, port = server.get_host_and_port()
-    return server, f"http://{host}:{port}"
+    ports.put(server.get_host_and_port()[1])
+    threading.Event().wait()  # serve until the parent terminates this process
+
+
+def moto_start() -> tuple[MotoProcess, str]:
+    """Start the AWS stand-in on loopback; returns (server, endpoint URL)."""
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"
+    server = MotoProcess()
+    return server, server.start()
 
 
 def moto_reset(endpoint: str) -> None:

@@ -1,32 +1,61 @@
 """``store``: upsert crew events through the crew store vs raw conditional ``put_item``.
 
 Product: ``crew.dynamo.crew_event_write(event)`` per event — allow-list, scrub, item shaping,
-and one version-conditional PutItem per item (the event and one link per crew member).
-Baseline: the *same items*, computed before the clock starts, sent with the low-level client's
-``put_item`` and the same ``attribute_not_exists(pk) OR version < :v`` condition. Both start from
-an empty table, so both pay for creating the same number of items. Unit: items written per second.
+and one version-conditional PutItem per item (the event and one link per crew member), into the
+product's table. Baseline: the *same items*, computed before the clock starts, sent with the
+low-level client's ``put_item`` and the same ``attribute_not_exists(pk) OR version < :v``
+condition, into a twin table of the same schema. Both tables start empty each round, and the
+two sides alternate slice by slice (``harness.alternate_slices``). Unit: items written per second.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from bench import events, harness
 from bench.context import Context
 
 # One crew link per event: each event is two conditional PutItems (the event and its link).
 CREW_PER_EVENT = 1
+SLICES = 10
 
 
-def fresh_table() -> None:
-    """An empty crew-events table (deleted and re-created), so every run starts alike."""
+def raw_table_name() -> str:
     from django.conf import settings
+
+    return f"{settings.CREW_EVENTS_TABLE}-raw"
+
+
+def fresh_table(name: str | None = None) -> None:
+    """An empty crew-events table (deleted and re-created with the product's schema)."""
+    from django.conf import settings
+    from django.test import override_settings
 
     from crew.dynamo import crew_events_table_ensure
     from jada.aws import aws_client
 
+    with override_settings(CREW_EVENTS_TABLE=name or settings.CREW_EVENTS_TABLE):
+        if not crew_events_table_ensure():
+            aws_client("dynamodb").delete_table(TableName=settings.CREW_EVENTS_TABLE)
+            crew_events_table_ensure()
+
+
+def fresh_tables(_round: int = 0) -> None:
+    fresh_table()
+    fresh_table(raw_table_name())
+
+
+def same_items(table: str, raw_table: str, items: list[dict[str, Any]]) -> bool:
+    """Untimed spot-check: the first and last items are stored identically in both tables."""
+    from jada.aws import aws_client
+
     ddb = aws_client("dynamodb")
-    if not crew_events_table_ensure():
-        ddb.delete_table(TableName=settings.CREW_EVENTS_TABLE)
-        crew_events_table_ensure()
+    for item in (items[0], items[-1]):
+        key = {"pk": item["pk"], "sk": item["sk"]}
+        stored = ddb.get_item(TableName=table, Key=key).get("Item")
+        if stored != item or ddb.get_item(TableName=raw_table, Key=key).get("Item") != item:
+            return False
+    return True
 
 
 def run(ctx: Context) -> harness.Result:
@@ -37,40 +66,38 @@ def run(ctx: Context) -> harness.Result:
 
     count = ctx.size("store")
     batch = [events.bench_event(i, crew=CREW_PER_EVENT) for i in range(count)]
-    raw_items = [events.serialize(item) for event in batch for item in events.store_items(event)]
-    table_name = settings.CREW_EVENTS_TABLE
+    per_event = [[events.serialize(item) for item in events.store_items(event)] for event in batch]
+    raw_items = [item for items in per_event for item in items]
+    raw_table = raw_table_name()
     ddb = aws_client("dynamodb")
-    same_items: list[bool] = []
 
-    def product() -> float:
-        fresh_table()
+    def product(piece: int) -> harness.Sample:
+        start, stop = harness.slice_bounds(count, SLICES, piece)
         with harness.stopwatch() as elapsed:
-            for event in batch:
+            for event in batch[start:stop]:
                 crew_event_write(event)
-        seconds = elapsed()
-        # Untimed spot-check: the product wrote exactly the items the baseline writes.
-        for item in (raw_items[0], raw_items[-1]):
-            stored = ddb.get_item(TableName=table_name, Key={"pk": item["pk"], "sk": item["sk"]}).get("Item")
-            same_items.append(stored == item)
-        return harness.rate(len(raw_items), seconds)
+        return harness.Sample(sum(len(items) for items in per_event[start:stop]), elapsed())
 
-    def baseline() -> float:
-        fresh_table()
+    def baseline(piece: int) -> harness.Sample:
+        start, stop = harness.slice_bounds(count, SLICES, piece)
+        items = [item for items in per_event[start:stop] for item in items]
         with harness.stopwatch() as elapsed:
-            for item in raw_items:
+            for item in items:
                 ddb.put_item(
-                    TableName=table_name,
+                    TableName=raw_table,
                     Item=item,
                     ConditionExpression="attribute_not_exists(pk) OR #version < :version",
                     ExpressionAttributeNames={"#version": "version"},
                     ExpressionAttributeValues={":version": item["version"]},
                 )
-        return harness.rate(len(raw_items), elapsed())
+        return harness.Sample(len(items), elapsed())
 
-    values = harness.alternate(
+    values = harness.alternate_slices(
         rounds=ctx.rounds,
+        slices=SLICES,
         product=product,
         baseline=baseline,
+        before_round=fresh_tables,
         on_run=lambda i, side, v: ctx.log(f"store round {i + 1} {side}: {v:,.0f} items/s"),
     )
     return harness.Result(
@@ -81,6 +108,6 @@ def run(ctx: Context) -> harness.Result:
         target=0.9,
         product=values[harness.PRODUCT],
         baseline=values[harness.BASELINE],
-        sizes={"events": count, "crew_per_event": CREW_PER_EVENT, "items": len(raw_items)},
-        checks={"same items as baseline": all(same_items)},
+        sizes={"events": count, "crew_per_event": CREW_PER_EVENT, "items": len(raw_items), "slices": SLICES},
+        checks={"same items as baseline": same_items(str(settings.CREW_EVENTS_TABLE), raw_table, raw_items)},
     )

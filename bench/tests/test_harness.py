@@ -163,3 +163,48 @@ def test_post_script_escapes_the_body():
     assert 'wrk.method = "POST"' in script
     assert 'wrk.body = "{\\"a\\": \\"q\\\\\\"x\\"}"' in script
     assert 'wrk.headers["X-Service-Key"] = "k"' in script
+
+
+def test_alternate_slices_interleaves_pairs_and_flips_each_pair():
+    calls: list[tuple[str, int]] = []
+    rounds_started: list[int] = []
+
+    def side(name: str):
+        def run(piece: int) -> harness.Sample:
+            calls.append((name, piece))
+            return harness.Sample(count=10, seconds=1.0 if name == "p" else 2.0)
+
+        return run
+
+    values = harness.alternate_slices(
+        rounds=2, slices=3, product=side("p"), baseline=side("b"), before_round=rounds_started.append
+    )
+    assert rounds_started == [0, 1]
+    assert calls == [
+        ("p", 0), ("b", 0), ("b", 1), ("p", 1), ("p", 2), ("b", 2),  # round 0: pairs 0, 1, 2
+        ("b", 0), ("p", 0), ("p", 1), ("b", 1), ("b", 2), ("p", 2),  # round 1: pairs 3, 4, 5
+    ]  # fmt: skip
+    assert values == {"product": [10.0, 10.0], "baseline": [5.0, 5.0]}
+
+
+def test_total_rate_weights_by_time_not_by_slice():
+    samples = [harness.Sample(count=100, seconds=1.0), harness.Sample(count=100, seconds=3.0)]
+    assert harness.total_rate(samples) == 50.0  # a mean of the two rates would say 66.7
+
+
+def test_alternate_slices_with_a_custom_combination():
+    values = harness.alternate_slices(
+        rounds=2,
+        slices=3,
+        product=lambda piece: harness.Sample(count=1, seconds=[0.3, 0.1, 0.2][piece]),
+        baseline=lambda piece: harness.Sample(count=1, seconds=0.1),
+        combine=lambda samples: harness.percentile([s.seconds for s in samples], 0.5),
+    )
+    assert values["product"] == [0.2, 0.2]
+
+
+def test_slice_bounds_cover_everything_once():
+    bounds = [harness.slice_bounds(10, 3, piece) for piece in range(3)]
+    assert bounds == [(0, 3), (3, 6), (6, 10)]
+    with pytest.raises(ValueError):
+        harness.slice_bounds(10, 3, 3)
