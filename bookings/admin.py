@@ -109,14 +109,6 @@ class CharterAdmin(admin.ModelAdmin):
     def targets_summary(self, charter: Charter) -> str:
         return format_html_join(" ", "{}", ((sync_badge(label, row),) for _, label, row in self._targets(charter)))
 
-    @staticmethod
-    def _live_where(kind: str, charter: Charter, row: Any) -> str:
-        if row is None or row.sync_state != "synced":
-            return ""
-        if charter.status == CharterStatus.CANCELLED:
-            return {"guest_page": "withdrawn", "calendar_entry": "removed", "crew_event": "cancelled, crew told"}[kind]
-        return row.remote_id or "live"
-
     @admin.display(description="Targets")
     def targets_detail(self, charter: Charter) -> SafeString | str:
         if charter.pk is None:
@@ -140,7 +132,7 @@ class CharterAdmin(admin.ModelAdmin):
                     kind,
                     label,
                     sync_badge(label, row),
-                    self._live_where(kind, charter, row),
+                    flow.target_live_as(kind, charter, row),
                     getattr(row, "attempts", 0),
                     getattr(row, "last_synced_at", None) or "never",
                     error[:300],

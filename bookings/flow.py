@@ -412,6 +412,15 @@ def idempotency_key(target: str, payload: dict[str, Any]) -> str:
     return f"{target}:{payload.get('charter_id') or payload.get('charter_ref')}:{digest}"
 
 
+def target_live_as(kind: str, charter: Charter, row: Any) -> str:
+    """What a synced target is live as, in staff's words ("" while not synced)."""
+    if row is None or row.sync_state != SyncState.SYNCED:
+        return ""
+    if charter.status == CharterStatus.CANCELLED:
+        return {"guest_page": "withdrawn", "calendar_entry": "removed", "crew_event": "cancelled, crew told"}[kind]
+    return str(row.remote_id or "live")
+
+
 def charters_confirm(*, charters: models.QuerySet[Charter] | list[Charter], actor: Actor) -> list[tuple[Charter, str]]:
     """Confirm many charters, each in its own transaction; returns (charter, "" or the error) per charter."""
     results = []

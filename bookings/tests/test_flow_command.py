@@ -58,6 +58,8 @@ def test_booking_flow_prints_three_synced_targets_then_withdraws(embedded: None)
     withdrawn = _run("XHQGMDH", "--cancel")
     assert withdrawn.splitlines()[0] == "XHQGMDH cancelled (queenofsandiego.com)."
     assert withdrawn.count("synced") == 3
+    for said in ("Guest page      synced   withdrawn", "removed", "cancelled, crew told"):
+        assert said in withdrawn, withdrawn
     assert not InternalCalendarEvent.objects.exists()
     # Withdrawing replaces the page with a short "cancelled" notice: no trip details left.
     body = aws_client("s3").get_object(Bucket="queenofsandiego-guest-pages", Key="jada-guest-xhqgmdh.html")["Body"]

@@ -40,10 +40,11 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
         self.stdout.write(f"{charter.code} {charter.get_status_display().lower()} ({charter.brand.domain}).")
         rows = self._wait(charter, options["wait"])
+        charter.refresh_from_db()
         unsynced = 0
         for kind, row in rows:
             state = row.sync_state if row else "missing"
-            where = (row.remote_id if row else "") or ("withdrawn" if options["cancel"] else "")
+            where = flow.target_live_as(kind, charter, row)
             line = f"  {flow.TARGET_LABELS[kind]:<15} {state:<8} {where}".rstrip()
             if state == SyncState.SYNCED:
                 self.stdout.write(self.style.SUCCESS(line))
