@@ -9,11 +9,12 @@ from pathlib import Path
 
 # Default sizes are the where the 10-minute budget allows (docs/performance.md, "Sizes"):
 # moto handles our full-size items (15 attributes, a nested crew list) at about 300 conditional
-# puts/s and 600 scanned items/s here, so store and sweep are cut to what four runs can afford.
+# puts/s and 600 scanned items/s here (moto scans are slower still with parallel segments on a
+# bigger table), so store and sweep are cut to what four runs can afford.
 FULL_SIZES: dict[str, float] = {
     "store": 2_500,  # events, one crew link each: 5,000 conditional PutItems per run
     "backfill": 10_000,  # events, one crew link each: 20,000 items per run
-    "sweep": 15_000,
+    "sweep": 10_000,
     "sweep_leaked_fraction": 0.01,
     "publish": 1_000,
     "portal_seconds": 8,
