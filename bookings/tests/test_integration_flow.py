@@ -86,8 +86,9 @@ def stack(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[Stack]:
     settings.SITE_URL = settings.PUBLIC_API_URL = live_server.url
     settings.SCC_API_URL = f"{live_server.url}/api/scc"
     settings.CALENDAR_API_URL = f"{live_server.url}/api/calendar"
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # Read what to restore before changing settings: Celery's config reads through to them.
     saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager")}
+    settings.CELERY_TASK_ALWAYS_EAGER = False
     celery_app.conf.update(broker_url=redis_url, task_always_eager=False)
     _producers_forget()
     aws_clients_reset()
