@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import factory
 from django.utils import timezone
@@ -9,7 +10,11 @@ from django.utils import timezone
 from bookings.models import Brand, Charter, CharterSource, Vessel
 
 
-class BrandFactory(factory.django.DjangoModelFactory):
+class BrandFactory(factory.django.DjangoModelFactory[Brand]):
+    if TYPE_CHECKING:  # factory_boy's metaclass returns the model; tell mypy so
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Brand: ...  # type: ignore[misc]
+
     class Meta:
         model = Brand
         django_get_or_create = ("slug",)
@@ -23,7 +28,11 @@ class BrandFactory(factory.django.DjangoModelFactory):
     contact_line = "Call us at (619) 555-0100"
 
 
-class VesselFactory(factory.django.DjangoModelFactory):
+class VesselFactory(factory.django.DjangoModelFactory[Vessel]):
+    if TYPE_CHECKING:  # factory_boy's metaclass returns the model; tell mypy so
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Vessel: ...  # type: ignore[misc]
+
     class Meta:
         model = Vessel
         django_get_or_create = ("name",)
@@ -33,7 +42,11 @@ class VesselFactory(factory.django.DjangoModelFactory):
     home_marina = "Shelter Island, San Diego"
 
 
-class CharterFactory(factory.django.DjangoModelFactory):
+class CharterFactory(factory.django.DjangoModelFactory[Charter]):
+    if TYPE_CHECKING:  # factory_boy's metaclass returns the model; tell mypy so
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> Charter: ...  # type: ignore[misc]
+
     class Meta:
         model = Charter
 

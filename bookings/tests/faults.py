@@ -30,7 +30,8 @@ def _throttle(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
     throttled += 1
     if FAULT_LOG:
         with open(FAULT_LOG, "a") as log:  # the test reads how often this fired, across processes
-            log.write(f"dynamodb-throttle {kwargs.get('model').name if kwargs.get('model') else '?'}\n")
+            model = kwargs.get("model")
+            log.write(f"dynamodb-throttle {model.name if model is not None else '?'}\n")
     error = {
         "Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected throttling"},
         "ResponseMetadata": {"HTTPStatusCode": 400},

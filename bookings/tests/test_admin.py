@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -18,7 +20,7 @@ from jada.office import OFFICE_GROUP
 
 pytestmark = pytest.mark.django_db
 
-MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
+MODELS: list[Any] = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def superuser_client(client: Client) -> Client:
 
 
 @pytest.mark.parametrize("model", MODELS, ids=[m._meta.label for m in MODELS])
-def test_every_admin_page_opens(superuser_client: Client, model: type) -> None:
+def test_every_admin_page_opens(superuser_client: Client, model: Any) -> None:
     demo_seed()
     opts = model._meta
     changelist = superuser_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

@@ -104,8 +104,9 @@ def stack(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[Stack]:
 
 def _producers_forget() -> None:
     """Drop cached broker connections so the next publish uses the broker configured now."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    app: Any = celery_app  # private attributes: kombu keeps no public way to drop them
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 def _states(charter: Charter) -> dict[str, str]:

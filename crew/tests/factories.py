@@ -1,14 +1,21 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 
 from bookings.tests.factories import CharterFactory
 from crew.models import CrewAssignment, CrewMember, CrewRole
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    if TYPE_CHECKING:  # factory_boy's metaclass returns the model; tell mypy so
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> User: ...  # type: ignore[misc]
+
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -18,7 +25,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.LazyFunction(lambda: make_password(None))  # unusable: crew sign in by magic link
 
 
-class CrewMemberFactory(factory.django.DjangoModelFactory):
+class CrewMemberFactory(factory.django.DjangoModelFactory[CrewMember]):
+    if TYPE_CHECKING:  # factory_boy's metaclass returns the model; tell mypy so
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> CrewMember: ...  # type: ignore[misc]
+
     class Meta:
         model = CrewMember
 
@@ -31,7 +42,11 @@ class CrewMemberFactory(factory.django.DjangoModelFactory):
     roles = factory.LazyFunction(lambda: [CrewRole.DECKHAND])
 
 
-class CrewAssignmentFactory(factory.django.DjangoModelFactory):
+class CrewAssignmentFactory(factory.django.DjangoModelFactory[CrewAssignment]):
+    if TYPE_CHECKING:  # factory_boy's metaclass returns the model; tell mypy so
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> CrewAssignment: ...  # type: ignore[misc]
+
     class Meta:
         model = CrewAssignment
 
