@@ -96,6 +96,7 @@ def guest_page_context(charter: Charter, *, now: datetime | None = None) -> dict
         "page_data": {
             "code": charter.code,
             "opensAt": window.opens_at.isoformat(),
+            "timeZone": brand.time_zone,
             "closesAt": window.closes_at.isoformat(),
             "cancelled": charter.status == "cancelled",
             "uploadUrl": api["upload"],

@@ -83,6 +83,8 @@ def test_outside_the_window_the_page_says_so_and_the_api_refuses(site: dict[str,
     state = page.locator("#photo-state")
     assert state.get_attribute("data-state") == "not_open"
     assert state.inner_text().startswith("Photo upload opens at ")
+    # The browser here runs in UTC; the page still speaks the charter's local time.
+    assert state.inner_text().rstrip(".").endswith(("PST", "PDT")), state.inner_text()
     assert page.locator("#photo-form").is_hidden()
     answer = page.evaluate(
         """async (url) => {
