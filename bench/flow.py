@@ -182,6 +182,11 @@ def run(ctx: Context) -> harness.Result:
             combine=lambda samples: harness.percentile([s.seconds for s in samples], 0.5),
             on_run=lambda i, side, v: ctx.log(f"flow round {i + 1} {side}: p50 {v * 1000:,.0f} ms"),
         )
+    from crew.dynamo import crew_event_id
+    from crew.models import CrewNotification
+
+    confirmed = product_charters[: per_run * ctx.rounds + 1]
+    told = CrewNotification.objects.filter(event_id__in=[crew_event_id(c.code) for c in confirmed]).count()
     return harness.Result(
         name="flow",
         what="confirm → guest page, calendar, crew event live → crew e-mailed (p50 per charter)",
@@ -200,6 +205,7 @@ def run(ctx: Context) -> harness.Result:
             for side, v in latencies.items()
         }
         | {"product_stage_p50_seconds": {name: harness.percentile(v, 0.5) for name, v in stages.items()}},
+        checks={"each crew member told exactly once": told == CREW_PER_CHARTER * len(confirmed)},
     )
 
 
