@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import bcrypt
@@ -247,6 +248,7 @@ def test_money_in_notes_never_reaches_item_response_or_email(
         **{f"mail to {m.to[0]}": f"{m.subject} {m.body} {getattr(m, 'alternatives', '')}" for m in mail.outbox},
     }
     for name, text in outputs.items():
+        text = re.sub(r"sesame=[\w-]+", "sesame=TOKEN", text)  # a random token may contain "300"
         for amount in ("1,450", "1450", "$", "300"):
             assert amount not in text, f"{amount} leaked into the {name}"
         for operational in ("dock 7", "14:00", "party of 6"):
