@@ -25,8 +25,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-DB_NAME = "test_jada_bench"
-REDIS_DB = 10
+DB_NAME = os.environ.get("JADA_BENCH_DB_NAME", "test_jada_bench")
+REDIS_DB = int(os.environ.get("JADA_BENCH_REDIS_DB", "10"))
 PG: dict[str, Any] = {"host": "127.0.0.1", "port": 5432, "user": os.environ.get("JADA_BENCH_PG_USER", "postgres")}
 SERVICE_KEY = "bench-" + secrets.token_urlsafe(24)
 DASHBOARD_TOKEN = "bench-" + secrets.token_urlsafe(24)
