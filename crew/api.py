@@ -23,6 +23,7 @@ from crew.dynamo import crew_event_get, crew_event_id
 from crew.service_key import FAILURE_WINDOW_SECONDS, KeyCheck, service_key_check
 from crew.validation import FieldError, charter_ref_clean
 from jada.errors import JadaError
+from jada.ratelimit import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def _error(status: int, message: str, **extra: Any) -> JsonResponse:
 
 
 def _auth_refusal(request: HttpRequest) -> JsonResponse | None:
-    check = service_key_check(request.META.get("HTTP_X_SERVICE_KEY"), client=request.META.get("REMOTE_ADDR") or "-")
+    check = service_key_check(request.META.get("HTTP_X_SERVICE_KEY"), client=client_address(request) or "-")
     if check is KeyCheck.OK:
         return None
     if check is KeyCheck.UNCONFIGURED:

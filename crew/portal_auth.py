@@ -18,7 +18,6 @@ The threat model, so nobody "simplifies" it later:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -27,7 +26,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -40,6 +38,7 @@ from sesame.utils import get_user
 from crew.links import crew_login_link
 from crew.models import CrewMember
 from crew.portal_services import crew_links_revoke
+from jada.ratelimit import attempt_count, client_address
 
 logger = logging.getLogger(__name__)
 
@@ -92,25 +91,9 @@ def _link_member(token: str) -> CrewMember | None:
 
 
 # --- rate limits ---------------------------------------------------------------------------------
-def _client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind our own proxy the address it appended last to X-Forwarded-For."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        last = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        if last:
-            return last[:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
-
-
 def _over_limit(kind: str, value: str, limit: int) -> bool:
     """Count one attempt for ``value``; True once more than ``limit`` happened in the window."""
-    key = f"crew-portal:rate:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > limit
+    return attempt_count(scope=f"crew-login:{kind}", subject=value, window_seconds=RATE_WINDOW_SECONDS) > limit
 
 
 def _limit(name: str, default: int) -> int:
@@ -126,7 +109,7 @@ def login_request(request: HttpRequest) -> HttpResponse:
         if portal_member(request) is not None:
             return redirect("crew:home")
         return render(request, "crew/portal/login.html", {"form": LinkRequestForm()})
-    if _over_limit("client", _client_address(request), _limit("CREW_LOGIN_RATE_PER_CLIENT", RATE_PER_CLIENT)):
+    if _over_limit("client", client_address(request), _limit("CREW_LOGIN_RATE_PER_CLIENT", RATE_PER_CLIENT)):
         return _too_many(request)
     form = LinkRequestForm(request.POST)
     if not form.is_valid():

@@ -24,7 +24,8 @@ import time
 
 import bcrypt
 from django.conf import settings
-from django.core.cache import cache
+
+from jada.ratelimit import attempt_count, attempts_so_far
 
 logger = logging.getLogger(__name__)
 
@@ -99,20 +100,10 @@ def _remember(digest: bytes, stored: str) -> None:
         _verified[digest] = (stored, time.monotonic() + VERIFIED_TTL_SECONDS)
 
 
-def _failure_cache_key(client: str) -> str:
-    return "scc-key-failures:" + hashlib.sha256(client.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
 def _locked_out(client: str) -> bool:
-    return int(cache.get(_failure_cache_key(client)) or 0) >= FAILURE_LIMIT
+    return attempts_so_far(scope="scc-key-failures", subject=client) >= FAILURE_LIMIT
 
 
 def _failure(client: str) -> KeyCheck:
-    key = _failure_cache_key(client)
-    cache.add(key, 0, timeout=FAILURE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=FAILURE_WINDOW_SECONDS)
-        count = 1
+    count = attempt_count(scope="scc-key-failures", subject=client, window_seconds=FAILURE_WINDOW_SECONDS)
     return KeyCheck.LOCKED_OUT if count > FAILURE_LIMIT else KeyCheck.MISMATCH

@@ -19,7 +19,6 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -30,6 +29,7 @@ from guestpages.render import PHOTO_CONTENT_TYPES, PHOTO_MAX_BYTES
 from guestpages.storage import brand_origin_allowed
 from guestpages.window import photo_window
 from jada.errors import JadaError, RemoteError
+from jada.ratelimit import attempt_count, client_address
 
 CODE_RE = re.compile(r"[A-Za-z0-9]{4,16}")
 BODY_MAX_BYTES = 4096
@@ -41,25 +41,9 @@ def _error(status: int, message: str, **extra: Any) -> JsonResponse:
     return JsonResponse({"error": message, **extra}, status=status)
 
 
-def _client_address(request: HttpRequest) -> str:
-    """REMOTE_ADDR, or behind our own proxy the address it appended last to X-Forwarded-For."""
-    if settings.SECURE_PROXY_SSL_HEADER:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        last = forwarded.split(",")[-1].strip()
-        if last:
-            return last[:64]
-    return str(request.META.get("REMOTE_ADDR", ""))[:64]
-
-
 def _rate_limited(request: HttpRequest) -> bool:
     limit = int(getattr(settings, "GUEST_PHOTO_RATE_LIMIT", RATE_LIMIT_DEFAULT))
-    key = f"guestpages:rate:{_client_address(request)}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
+    count = attempt_count(scope="guest-photo", subject=client_address(request), window_seconds=RATE_WINDOW_SECONDS)
     return count > limit
 
 
