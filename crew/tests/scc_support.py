@@ -11,9 +11,6 @@ from typing import Any
 import httpx
 import pytest
 from django.conf import settings
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
 
 from crew import dynamo
 from crew.client import SccClient
@@ -38,15 +35,9 @@ def table() -> Any:
 
 
 @pytest.fixture
-def wsgi() -> Iterator[httpx.WSGITransport]:
-    """httpx into the real WSGI app, sharing the test's DB connection (request signals off)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield httpx.WSGITransport(app=get_wsgi_application())
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+def wsgi(wsgi_transport: httpx.WSGITransport) -> httpx.WSGITransport:
+    """httpx into the real WSGI app (the root conftest's transport)."""
+    return wsgi_transport
 
 
 @pytest.fixture
