@@ -12,6 +12,10 @@ Why it looks like this:
   version < :v``); a scrub is conditional on the version it read.
 * **Only allow-listed attributes are ever written** (``crew.crew_facing``), and a scrub removes
   whatever else an item holds. ``ITEM_ATTRIBUTES`` is the complete list an item may carry.
+* **Cheap on top of the requests it must make** (``make bench``, docs/performance.md): a write
+  runs ``crew_facing()`` once per event, builds every item from that one result, serialises the
+  shared attributes once, and sends them with the low-level client; the ``Table`` resource the
+  reads use is built once per table name, not per call.
 
 The sweep and the backfill live in ``crew.dynamo_sweep``.
 """
@@ -23,9 +27,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 from django.conf import settings
 
@@ -59,8 +64,42 @@ def crew_pk(email: str) -> str:
     return f"CREW#{email.strip().lower()}"
 
 
+# table name -> (the resource it came from, the Table). Building a Table costs a resource-model
+# lookup per call; keyed on the resource too, so ``aws_clients_reset()`` (a new moto mock) drops it.
+_tables: dict[str, tuple[Any, Any]] = {}
+
+
 def _table() -> Any:
-    return aws_resource("dynamodb").Table(settings.CREW_EVENTS_TABLE)
+    resource = aws_resource("dynamodb")
+    name = str(settings.CREW_EVENTS_TABLE)
+    cached = _tables.get(name)
+    if cached is None or cached[0] is not resource:
+        cached = (resource, resource.Table(name))
+        _tables[name] = cached
+    return cached[1]
+
+
+_SERIALIZER = TypeSerializer()
+_NUMBER_LIMIT = 10**38  # DynamoDB's 38 digits; anything beyond goes through TypeSerializer (and fails there)
+
+
+def _wire(value: Any) -> dict[str, Any]:
+    """``value`` as a low-level AttributeValue, exactly as ``TypeSerializer`` would write it.
+
+    Crew items hold only strings, whole numbers and the crew list, so those take a direct path
+    (TypeSerializer's type probing and Decimal context cost more than the value); anything else
+    is handed to TypeSerializer itself.
+    """
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is int and -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
+        return {"N": str(value)}
+    if kind is list:
+        return {"L": [_wire(v) for v in value]}
+    if kind is dict:
+        return {"M": {k: _wire(v) for k, v in value.items()}}
+    return cast(dict[str, Any], _SERIALIZER.serialize(value))
 
 
 def _conditional_failed(exc: ClientError) -> bool:
@@ -114,18 +153,43 @@ def crew_events_table_ensure() -> bool:
 def event_item(event: dict[str, Any]) -> dict[str, Any]:
     """The event item: the crew-facing record plus its keys (``event`` must carry ``id``)."""
     facing = crew_facing(event)
-    return {"pk": event_pk(facing["id"]), "sk": EVENT_SK, **_storable(facing), DELIVERY_ATTRIBUTE: "pending"}
+    return _event_keys(facing) | _storable(facing) | {DELIVERY_ATTRIBUTE: "pending"}
 
 
 def crew_link_item(event: dict[str, Any], email: str) -> dict[str, Any]:
     """One member's copy of the event, found through the ``by_crew`` index."""
     facing = crew_facing(event)
+    return _link_keys(facing, email) | _storable(facing)
+
+
+def facing_items(facing: dict[str, Any], emails: Iterable[str]) -> list[dict[str, Any]]:
+    """The event item, then one crew-link item per e-mail, all from one ``crew_facing()`` result.
+
+    The same items ``event_item`` and ``crew_link_item`` build, without re-running the
+    allow-list per item: for callers that write many items per event (the backfill).
+    """
+    storable = _storable(facing)
+    event = _event_keys(facing) | storable | {DELIVERY_ATTRIBUTE: "pending"}
+    return [event, *(_link_keys(facing, email) | storable for email in emails)]
+
+
+def facing_wire_items(facing: dict[str, Any], emails: Iterable[str]) -> list[dict[str, Any]]:
+    """``facing_items`` as the low-level client's AttributeValue maps, shared attributes serialised once."""
+    shared = _wired(_storable(facing))
+    event = _wired(_event_keys(facing)) | shared | {DELIVERY_ATTRIBUTE: _wire("pending")}
+    return [event, *(_wired(_link_keys(facing, email)) | shared for email in emails)]
+
+
+def _event_keys(facing: dict[str, Any]) -> dict[str, Any]:
+    return {"pk": event_pk(facing["id"]), "sk": EVENT_SK}
+
+
+def _link_keys(facing: dict[str, Any], email: str) -> dict[str, Any]:
     return {
         "pk": event_pk(facing["id"]),
         "sk": crew_pk(email),
         "gsi1pk": crew_pk(email),
         "gsi1sk": f"{_utc_sort_key(facing['starts_at'])}#{facing['id']}",
-        **_storable(facing),
     }
 
 
@@ -204,37 +268,45 @@ def crew_event_write(event: dict[str, Any], *, previous_crew: Iterable[str] = ()
     newer write carries its own links. Members in ``previous_crew`` but no longer assigned lose
     their link (unless a newer version re-created it).
     """
-    table = _table()
+    ddb = aws_client("dynamodb")
+    name = str(settings.CREW_EVENTS_TABLE)
     version = int(event["version"])
     condition = {
         "ConditionExpression": NEWER_ONLY,
         "ExpressionAttributeNames": {"#version": "version"},
-        "ExpressionAttributeValues": {":version": version},
+        "ExpressionAttributeValues": {":version": _wire(version)},
     }
+    facing = crew_facing(event)
+    emails = [entry["email"].strip().lower() for entry in facing["crew"]]
+    event_wire, *link_wires = facing_wire_items(facing, emails)
     try:
-        table.put_item(Item=event_item(event), **condition)
+        ddb.put_item(TableName=name, Item=event_wire, **condition)
     except ClientError as exc:
         if _conditional_failed(exc):
             raise StaleWriteError(f"version {version} of {event['id']} is not newer than the stored one") from None
         raise
-    emails = [entry["email"].strip().lower() for entry in crew_facing(event)["crew"]]
-    for email in emails:
+    for link in link_wires:
         try:
-            table.put_item(Item=crew_link_item(event, email), **condition)
+            ddb.put_item(TableName=name, Item=link, **condition)
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
     for email in {e.strip().lower() for e in previous_crew} - set(emails):
         try:
-            table.delete_item(
-                Key={"pk": event_pk(event["id"]), "sk": crew_pk(email)},
+            ddb.delete_item(
+                TableName=name,
+                Key=_wired({"pk": event_pk(event["id"]), "sk": crew_pk(email)}),
                 ConditionExpression="#version < :version",
                 ExpressionAttributeNames={"#version": "version"},
-                ExpressionAttributeValues={":version": version},
+                ExpressionAttributeValues={":version": _wire(version)},
             )
         except ClientError as exc:
             if not _conditional_failed(exc):
                 raise
+
+
+def _wired(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _wire(v) for k, v in item.items()}
 
 
 def crew_event_delivery_mark(event_id: str, *, version: int, state: str) -> bool:

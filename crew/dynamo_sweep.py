@@ -6,13 +6,16 @@ paginated, parallel Scan (one thread per segment, each following its own
 ``LastEvaluatedKey``) and cleaned item by item with the same conditional ``UpdateItem`` the
 write path uses. It reports what it found, so a leak is visible, not just silently fixed.
 
-The backfill writes many events at once with ``batch_writer`` (25 per request, unprocessed
-items re-sent). Batch writes replace whole items and cannot be conditional, so it is only for a
-first sync or a restore into an empty table; the records still go through the allow-list.
+The backfill writes many events at once with ``BatchWriteItem`` (25 per request, unprocessed
+items re-sent, as boto3's ``batch_writer`` does), through the low-level client with items
+serialised once per record instead of per item by the resource layer. Batch writes replace whole items and cannot be conditional, so it is only for a
+first sync or a restore into an empty table; the records still go through the allow-list, once
+per record, and every item of a record is built from that one result.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import Counter
 from collections.abc import Iterable
@@ -25,12 +28,13 @@ from django.conf import settings
 
 from crew import dynamo
 from crew.crew_facing import crew_facing
-from jada.aws import aws_client, aws_resource
+from jada.aws import aws_client
 
 logger = logging.getLogger(__name__)
 
 SWEEP_SEGMENTS = 4
 MAX_REPORTED_ITEMS = 50
+BATCH_SIZE = 25  # BatchWriteItem's limit
 
 
 @dataclass
@@ -119,16 +123,35 @@ def crew_events_backfill(events: Iterable[dict[str, Any]]) -> int:
     For a first sync or a restore into an empty table only: batch writes replace items whole
     and are not conditional, so they would overwrite a newer version.
     """
-    table = aws_resource("dynamodb").Table(settings.CREW_EVENTS_TABLE)
+    ddb = aws_client("dynamodb")
+    name = str(settings.CREW_EVENTS_TABLE)
+    # Pending PutRequests by key: a later item with the same (pk, sk) replaces an unsent one, as
+    # ``batch_writer(overwrite_by_pkeys=["pk", "sk"])`` does (one request may not name a key twice).
+    pending: dict[tuple[str, str], dict[str, Any]] = {}
     written = 0
-    with table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+    try:
         for record in events:
-            event = crew_facing(record)
+            event = crew_facing(record)  # once per record: every item below is built from it
             if not event["id"] or not event["version"]:
                 raise ValueError("every backfilled event needs an id and a version")
-            batch.put_item(Item=dynamo.event_item(event))
-            written += 1
-            for entry in event["crew"]:
-                batch.put_item(Item=dynamo.crew_link_item(event, entry["email"]))
+            for item in dynamo.facing_wire_items(event, (entry["email"] for entry in event["crew"])):
+                key = (item["pk"]["S"], item["sk"]["S"])
+                pending.pop(key, None)
+                pending[key] = {"PutRequest": {"Item": item}}
                 written += 1
+                if len(pending) >= BATCH_SIZE:
+                    _batch_send(ddb, name, pending)
+    finally:
+        while pending:  # what was accepted before a bad record is still written, as batch_writer does
+            _batch_send(ddb, name, pending)
     return written
+
+
+def _batch_send(ddb: Any, name: str, pending: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Send the oldest ``BATCH_SIZE`` pending requests; unprocessed ones go back to be re-sent."""
+    keys = list(itertools.islice(pending, BATCH_SIZE))
+    requests = [pending.pop(key) for key in keys]
+    response = ddb.batch_write_item(RequestItems={name: requests})
+    for request in (response.get("UnprocessedItems") or {}).get(name, []):
+        item = request["PutRequest"]["Item"]
+        pending.setdefault((item["pk"]["S"], item["sk"]["S"]), request)

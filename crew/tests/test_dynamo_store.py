@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from crew import dynamo
-from crew.crew_facing import CREW_FACING_FIELDS
+from crew.crew_facing import CREW_FACING_FIELDS, crew_facing
 from jada.aws import aws_resource
 
 
@@ -121,3 +121,31 @@ def test_scrub_is_conditional_on_the_version_it_read(table: Any) -> None:
     assert result.lost_race
     fresh = dynamo.crew_event_item(event["id"])
     assert fresh is not None and fresh["version"] == 2 and fresh["notes"] == "v2"
+
+
+def test_write_stores_exactly_the_built_items_scrubbed(table: Any) -> None:
+    # The write path serialises items itself (low-level client); what lands must be what the
+    # item builders (and the backfill's ``facing_items``) produce, money scrubbed, nothing extra.
+    event = _event(notes="fee $300, dock 7", revenue=1450, crew=[*_event()["crew"], "not an entry"])
+    dynamo.crew_event_write(event)
+    stored = {item["sk"]: item for item in dynamo.crew_event_items(event["id"])}
+    built = [
+        dynamo.event_item(event),
+        *(dynamo.crew_link_item(event, e) for e in ("cap@example.com", "deck@example.com")),
+    ]
+    assert stored == {item["sk"]: item for item in built}
+    facing = crew_facing(event)
+    assert dynamo.facing_items(facing, ["Cap@Example.com", "deck@example.com"]) == built
+    assert stored["EVENT"]["notes"] == "fee [removed], dock 7" and "revenue" not in stored["EVENT"]
+    assert stored["EVENT"]["delivery_state"] == "pending" and "delivery_state" not in stored["CREW#cap@example.com"]
+
+
+def test_wire_format_is_type_serializers() -> None:
+    from decimal import Decimal
+
+    from boto3.dynamodb.types import TypeSerializer
+
+    values: list[Any] = ["", "x", 0, -5, 10**37, [], [{"email": "a", "name": "", "role": "r"}], {"a": [1, "b"]}]
+    values += [True, Decimal("1.5"), b"x", {"s"}]
+    for value in values:
+        assert dynamo._wire(value) == TypeSerializer().serialize(value)

@@ -80,3 +80,42 @@ def test_backfill_writes_events_and_links_through_the_allow_list(table: Any) -> 
         assert item["notes"] == f"fee [removed], dock {n}"
     with pytest.raises(ValueError, match="id and a version"):
         crew_events_backfill([{**_event("X"), "version": None}])
+
+
+def test_backfill_sends_one_request_per_key_and_writes_what_came_before_a_bad_record(table: Any) -> None:
+    twice = [
+        {"email": "Cass@example.com", "name": "Cass", "role": "captain"},
+        {"email": "cass@example.com", "name": "Cass Again", "role": "mate"},
+    ]
+    events = [_event(f"DUP{n}", crew=twice) for n in range(20)] + [{"id": "", "version": 1}]
+    with pytest.raises(ValueError, match="needs an id and a version"):
+        crew_events_backfill(events)
+    for n in (0, 19):
+        items = dynamo.crew_event_items(dynamo.crew_event_id(f"DUP{n}"))
+        assert sorted(item["sk"] for item in items) == ["CREW#cass@example.com", "EVENT"]
+        link = next(item for item in items if item["sk"] != "EVENT")
+        assert link["crew"][1]["name"] == "Cass Again" and dynamo.crew_item_problems(link) == []
+
+
+def test_backfill_resends_unprocessed_items(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # moto never throttles, so DynamoDB's "UnprocessedItems" answer is simulated on the shared client:
+    # the first batch is written but reported as leaving its last two items unprocessed.
+    from jada.aws import aws_client
+
+    ddb = aws_client("dynamodb")
+    real = ddb.batch_write_item
+    sent: list[list[str]] = []
+
+    def throttled_once(**kwargs: Any) -> Any:
+        requests = kwargs["RequestItems"][settings.CREW_EVENTS_TABLE]
+        sent.append([r["PutRequest"]["Item"]["sk"]["S"] + r["PutRequest"]["Item"]["pk"]["S"] for r in requests])
+        response = real(**kwargs)
+        if len(sent) == 1:
+            return {**response, "UnprocessedItems": {settings.CREW_EVENTS_TABLE: requests[-2:]}}
+        return response
+
+    monkeypatch.setattr(ddb, "batch_write_item", throttled_once)
+    assert crew_events_backfill([_event(f"RE{n}") for n in range(15)]) == 30
+    assert [len(batch) for batch in sent] == [25, 7]
+    assert sent[1][:2] == sent[0][-2:]  # re-sent first, with the rest
+    assert len(dynamo.crew_events_for_member("cass@example.com")) == 15
