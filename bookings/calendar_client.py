@@ -5,11 +5,20 @@ dashboard. It retries only what a retry can fix — 5xx answers, timeouts and re
 connections — a few times with short back-off, then raises ``RemoteError(transient=True)`` so
 the Celery task's slower back-off takes over. Anything else (4xx) is ``transient=False``.
 The token is sent, never logged or put into an error message.
+
+``calendar_client()`` is what the flow uses: one client per process, because building an
+``httpx.Client`` costs tens of milliseconds (it loads the SSL context even for ``http://``) —
+more than the request itself on a warm worker. It is keyed by URL, token and timeout, so a
+settings change (tests, a reconfigured deployment) gets a new client, and by process id, so a
+forked worker never shares its parent's connection pool.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -112,6 +121,31 @@ class CalendarClient:
         if not isinstance(data, dict):
             raise RemoteError("The calendar answered with JSON that is not an object.", transient=False)
         return data
+
+
+_shared: dict[tuple[object, ...], CalendarClient] = {}
+_shared_lock = threading.Lock()
+
+
+def calendar_client() -> CalendarClient:
+    """This process's client for the configured calendar; ``ConfigurationError`` if no token is set."""
+    token = settings.DASHBOARD_TOKEN or ""
+    key = (
+        os.getpid(),
+        str(settings.CALENDAR_API_URL),
+        hashlib.sha256(token.encode()).hexdigest(),  # the key never holds the secret itself
+        settings.HTTP_CLIENT_TIMEOUT_SECONDS,
+    )
+    client = _shared.get(key)
+    if client is None:
+        with _shared_lock:
+            client = _shared.get(key)
+            if client is None:
+                client = CalendarClient()  # raises before anything is cached when misconfigured
+                # Replaced, not closed: another thread may still be using it; its sockets go with it.
+                _shared.clear()
+                _shared[key] = client
+    return client
 
 
 def _reason(response: httpx.Response) -> str:

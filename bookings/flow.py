@@ -35,7 +35,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from bookings import tasks
-from bookings.calendar_client import CalendarClient
+from bookings.calendar_client import CalendarClient, calendar_client
 from bookings.models import CalendarEntry, Charter, CharterStatus
 from crew.models import CrewEvent
 from guestpages.models import GuestPage
@@ -200,9 +200,13 @@ def guest_page_sync(*, page_id: int, final_attempt: bool = True) -> str:
 
 
 def calendar_entry_sync(*, entry_id: int, final_attempt: bool = True, calendar: CalendarClient | None = None) -> str:
-    """Upsert the charter's entry in the internal calendar, or remove it when the charter is not live."""
+    """Upsert the charter's entry in the internal calendar, or remove it when the charter is not live.
+
+    Without ``calendar`` (tests pass their own), the process's shared client: building one per
+    task cost more than the request.
+    """
     return _target_sync(
-        CalendarEntry, entry_id, lambda row: _calendar_entry_push(row, calendar or CalendarClient()), final_attempt
+        CalendarEntry, entry_id, lambda row: _calendar_entry_push(row, calendar or calendar_client()), final_attempt
     )
 
 
@@ -317,9 +321,9 @@ def _calendar_entry_push(entry: CalendarEntry, client: CalendarClient) -> str:
 
 
 def _crew_event_push(event: CrewEvent, scc: Any) -> str:
-    from crew.client import SccClient
+    from crew.client import scc_client
 
-    client = scc or SccClient()
+    client = scc or scc_client()  # shared per process: building a client per task cost more than the call
     charter = event.charter
     payload = crew_event_payload(charter)
     if _charter_is_live(charter):

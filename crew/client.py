@@ -11,13 +11,21 @@ times with short back-off, then ``RemoteError(transient=True)`` so the Celery ta
 back-off takes over. A 4xx is never retried (``transient=False``; 429 is ``transient=True``
 but left to the task). Each request carries an ``Idempotency-Key`` derived from its content.
 The key is sent, never logged or put into an error message.
+
+``scc_client()`` is what the flow uses: one client per process (building an ``httpx.Client``
+costs tens of milliseconds, it loads the SSL context even for ``http://``), keyed by the
+settings it was built from and the process id, so a settings change gets a new client and a
+forked worker never shares its parent's pool. A key read from Secrets Manager is re-read every
+``SECRET_KEY_TTL_SECONDS`` so a rotation is picked up without a restart.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +41,7 @@ from jada.errors import ConfigurationError, RemoteError
 
 ATTEMPTS = 3
 CDN_SUFFIXES = (".cloudfront.net",)
+SECRET_KEY_TTL_SECONDS = 300
 
 
 def scc_base_url_check(base_url: str) -> str:
@@ -172,6 +181,32 @@ class SccClient:
         if not isinstance(data, dict):
             raise RemoteError("SCC answered with JSON that is not an object.", transient=False)
         return data
+
+
+_shared: dict[tuple[object, ...], tuple[float, SccClient]] = {}
+_shared_lock = threading.Lock()
+
+
+def scc_client() -> SccClient:
+    """This process's client for the configured SCC API (checked against CDN/brand domains every call)."""
+    base_url = scc_base_url_check(str(settings.SCC_API_URL))
+    key = (
+        os.getpid(),
+        base_url,
+        hashlib.sha256(str(settings.SCC_SERVICE_KEY or "").encode()).hexdigest(),  # never the key itself
+        settings.SCC_SERVICE_KEY_SECRET_ID,
+        settings.HTTP_CLIENT_TIMEOUT_SECONDS,
+    )
+    from_secret = not settings.SCC_SERVICE_KEY
+    now = time.monotonic()
+    with _shared_lock:
+        built_at, client = _shared.get(key, (0.0, None))
+        if client is None or (from_secret and now - built_at > SECRET_KEY_TTL_SECONDS):
+            client = SccClient(base_url)  # raises before anything is cached when misconfigured
+            # Replaced, not closed: another thread may still be using it; its sockets go with it.
+            _shared.clear()
+            _shared[key] = (now, client)
+    return client
 
 
 def _reason(response: httpx.Response) -> str:

@@ -86,3 +86,41 @@ def test_the_key_never_appears_in_errors(wsgi: httpx.WSGITransport) -> None:
     with SccClient(key="very-secret-wrong-key", transport=wsgi) as client, pytest.raises(RemoteError) as caught:
         client.event_get("evt_00000000000000000000")
     assert "very-secret-wrong-key" not in str(caught.value)
+
+
+@override_settings(SCC_API_URL="https://scc.internal.example/api/scc", SCC_SERVICE_KEY="key-one")
+def test_the_shared_client_is_built_once_per_process_and_rebuilt_when_settings_change() -> None:
+    from crew.client import scc_client
+
+    first = scc_client()
+    assert scc_client() is first
+    with override_settings(SCC_SERVICE_KEY="key-two"):
+        second = scc_client()
+        assert second is not first
+        assert second._http.headers["X-Service-Key"] == "key-two"
+    with override_settings(SCC_API_URL="https://scc2.internal.example/api/scc"):
+        assert scc_client().base_url == "https://scc2.internal.example/api/scc"
+
+
+@override_settings(SCC_SERVICE_KEY="k")
+def test_the_shared_client_still_refuses_a_brand_domain_added_later() -> None:
+    from crew.client import scc_client
+
+    with override_settings(SCC_API_URL="https://api.brand7.example.com/api/scc"):
+        scc_client()
+        BrandFactory(slug="brand7", domain="brand7.example.com")
+        with pytest.raises(ConfigurationError, match="CloudFront strips"):
+            scc_client()
+
+
+@override_settings(SCC_SERVICE_KEY=None, SCC_SERVICE_KEY_SECRET_ID="scc/shared-client")
+def test_the_shared_client_rereads_a_secret_key_after_its_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crew import client as module
+
+    secrets = aws_client("secretsmanager")
+    secrets.create_secret(Name="scc/shared-client", SecretString="first")
+    first = module.scc_client()
+    secrets.put_secret_value(SecretId="scc/shared-client", SecretString="second")
+    assert module.scc_client() is first
+    monkeypatch.setattr(module, "SECRET_KEY_TTL_SECONDS", -1)
+    assert module.scc_client()._http.headers["X-Service-Key"] == "second"
