@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from storages.backends.s3 import S3Storage
 
@@ -42,7 +43,7 @@ from guestpages.storage import brand_publish_check, brand_storage
 from jada.audit import audit_record
 from jada.aws import aws_client
 from jada.errors import JadaError
-from jada.models import SyncState
+from jada.models import AuditEntry, SyncState
 
 if TYPE_CHECKING:
     from bookings.models import Brand, Charter
@@ -115,19 +116,22 @@ def guest_pages_publish_many(*, charters: Iterable[Charter]) -> list[GuestPage]:
     invalidation (split into batches under CloudFront's limits, see ``cdn_invalidate``). A page
     whose write failed is marked failed and left out; if a brand's invalidation fails, that brand's
     written pages are marked failed so a retry re-publishes them. Returns the rows in input order.
+
+    The rows are claimed and finished in bulk (a handful of statements per brand, not several per
+    page): per-page round trips cost more than the S3 writes themselves.
     """
     charters = list(charters)
+    unique = list({charter.pk: charter for charter in charters}.values())
+    results = _pages_claim(unique)
     by_brand: dict[int, list[Charter]] = {}
-    for charter in charters:
+    for charter in unique:
         by_brand.setdefault(charter.brand_id, []).append(charter)
-    results: dict[int, GuestPage] = {}
     for group in by_brand.values():
         brand = group[0].brand
         written: list[_Written] = []
         storage: S3Storage | None = None
         for charter in group:
-            page = _page_claim(charter)
-            results[charter.pk] = page
+            page = results[charter.pk]
             try:
                 if charter.status == "cancelled":
                     raise GuestPageError(f"Charter {charter.code} is cancelled: withdraw it instead.")
@@ -149,10 +153,7 @@ def guest_pages_publish_many(*, charters: Iterable[Charter]) -> list[GuestPage]:
             for item in written:
                 _page_failed(item.page, exc)
             continue
-        for item in written:
-            results[item.page.charter.pk] = _page_done(
-                item.page, key=item.key, version=item.version, withdrawn=False, action="guest_page.published"
-            )
+        results.update(_pages_done(brand, written))
     return [results[charter.pk] for charter in charters]
 
 
@@ -227,6 +228,7 @@ def _page_done(
             sync_state=SyncState.SYNCED, last_error="", last_synced_at=now
         )
         page.refresh_from_db()
+        page.charter = charter  # refresh_from_db dropped it; str(page) would fetch it again
         audit_record(
             action=action,
             obj=page,
@@ -236,3 +238,88 @@ def _page_done(
         )
     page.charter = charter
     return page
+
+
+def _pages_claim(charters: list[Charter]) -> dict[int, GuestPage]:
+    """``_page_claim`` for many charters in three statements: create the missing rows, mark every
+    row not already ``syncing`` as ``syncing`` with one more attempt, read them back.
+
+    The UPDATE takes the row locks ``select_for_update`` took one by one; ``ignore_conflicts``
+    lets a row created concurrently (the flow claiming the same charter) stand.
+    """
+    ids = [charter.pk for charter in charters]
+    with transaction.atomic():
+        GuestPage.objects.bulk_create([GuestPage(charter=charter) for charter in charters], ignore_conflicts=True)
+        GuestPage.objects.filter(charter_id__in=ids).exclude(sync_state=SyncState.SYNCING).update(
+            sync_state=SyncState.SYNCING, attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+        pages = {page.charter_id: page for page in GuestPage.objects.filter(charter_id__in=ids)}
+    for charter in charters:
+        pages[charter.pk].charter = charter
+    return pages
+
+
+def _pages_done(brand: Brand, written: list[_Written]) -> dict[int, GuestPage]:
+    """``_page_done`` for one brand's written pages: one bulk UPDATE of what was published, one
+    UPDATE of the state (a row put back to ``pending`` meanwhile keeps it), one read back, and one
+    INSERT of the audit entries, all in one transaction so each entry exists exactly when its
+    change does. Returns the fresh rows by charter id."""
+    now = timezone.now()
+    ids = [item.page.pk for item in written]
+    with transaction.atomic():
+        _pages_published_update(brand, written, now)
+        GuestPage.objects.filter(pk__in=ids).exclude(sync_state=SyncState.PENDING).update(
+            sync_state=SyncState.SYNCED, last_error="", last_synced_at=now
+        )
+        fresh = {page.pk: page for page in GuestPage.objects.filter(pk__in=ids)}
+        for item in written:
+            fresh[item.page.pk].charter = item.page.charter
+        label = GuestPage._meta.label_lower
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(
+                    actor=None,
+                    actor_label="guestpages",
+                    action="guest_page.published",
+                    object_type=label,
+                    object_id=str(page.pk),
+                    object_repr=str(page)[:200],
+                    data={"bucket": page.bucket, "key": page.object_key, "version": page.published_version},
+                )
+                for page in fresh.values()
+            ]
+        )
+    return {page.charter_id: page for page in fresh.values()}
+
+
+_PUBLISHED_SET = (
+    "bucket = %s, withdrawn = false, updated_at = %s, "
+    "object_key = v.object_key, public_url = v.public_url, published_version = v.version"
+)
+_PUBLISHED_ROWS = (
+    "unnest(%s::bigint[], %s::text[], %s::text[], %s::integer[]) AS v(id, object_key, public_url, version)"
+)
+
+
+def _pages_published_update(brand: Brand, written: list[_Written], now: Any) -> None:
+    """Record what each page was published as, in one UPDATE joined to the per-row values.
+
+    ``bulk_update`` would say the same with a CASE per field per row; building those expressions
+    cost 2.4 s per 1,000 pages here, more than the statement itself. Unconditional, as in
+    ``_page_done``: the object *was* written, whatever the state a newer round set meanwhile.
+    """
+    # Only the table name is interpolated (the model's own, not input); every value is a parameter.
+    table = connection.ops.quote_name(GuestPage._meta.db_table)
+    sql = f"UPDATE {table} AS g SET {_PUBLISHED_SET} FROM {_PUBLISHED_ROWS} WHERE g.id = v.id"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                brand.bucket,
+                now,
+                [item.page.pk for item in written],
+                [item.key for item in written],
+                [guest_page_public_url(item.page.charter) for item in written],
+                [item.version for item in written],
+            ],
+        )

@@ -8,15 +8,18 @@ fails with a clear error instead of publishing to another brand's site.
 from __future__ import annotations
 
 import re
+import threading
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 from django.conf import settings
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name, is_seekable
 
 from guestpages.errors import BrandMisconfigured
-from jada.aws import aws_client, aws_config
+from jada.aws import aws_client, aws_config, aws_reset_register
 
 if TYPE_CHECKING:
     from bookings.models import Brand
@@ -57,15 +60,71 @@ def brand_publish_check(brand: Brand) -> None:
         )
 
 
+# Used for anything at or above the multipart threshold (never a guest page): inline, without the
+# thread pool s3transfer would otherwise start per file.
+_TRANSFER_CONFIG = TransferConfig(use_threads=False)
+
+
+class GuestPageStorage(S3Storage):
+    """``S3Storage`` that sends a small file as one ``PutObject`` instead of through s3transfer.
+
+    django-storages 1.14.6 always uploads with ``Object.upload_fileobj``, which for an 8 kB page
+    costs more than the request: a boto3 ``Object`` resource built per file (~2 ms), a transfer
+    manager, and — because the body is a file object — an ``Expect: 100-continue`` round trip
+    that also made every upload open a new connection. Only the transport changes: the name
+    handling, ``file_overwrite``, the write parameters (``object_parameters``, ACL) and the
+    client (this storage's own, with ``jada.aws``'s botocore config) are django-storages'.
+    Anything at or above the multipart threshold, or gzipped, takes the stock path.
+    """
+
+    def _save(self, name: str, content: Any) -> str:
+        size = getattr(content, "size", None)
+        if self.gzip or size is None or size >= self.transfer_config.multipart_threshold or not is_seekable(content):
+            return str(super()._save(name, content))
+        cleaned = clean_name(name)
+        key = self._normalize_name(cleaned)
+        params = self._get_write_parameters(key, content)
+        content.seek(0)
+        body = content.read()
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=body, **params)
+        return str(cleaned)
+
+
+_storages_lock = threading.Lock()
+_storages: dict[tuple[Any, ...], S3Storage] = {}
+
+
+@aws_reset_register
+def brand_storages_reset() -> None:
+    """Drop cached storages (with ``jada.aws.aws_clients_reset``): each holds its own boto3
+    session and client, which must not outlive a moto mock or an endpoint change."""
+    with _storages_lock:
+        _storages.clear()
+
+
 def brand_storage(brand: Brand, *, cache_control: str = GUEST_PAGE_CACHE_CONTROL) -> S3Storage:
     """A django-storages S3Storage for guest pages, built from this brand's row alone.
 
     Every option that matters is passed explicitly, so no global ``AWS_*`` setting can redirect
     the write; keys are overwritten in place (a renamed key would break the CloudFront rewrite).
+    Storages are cached per (brand, bucket, region, endpoint, cache control): building one costs
+    a boto3 session and an S3 model load (hundreds of ms), and the key holds every row field the
+    storage is built from, so an edited brand row gets a new storage, never a stale one.
     """
     if not brand.bucket:
         raise BrandMisconfigured(f"Brand {brand.slug!r} has no bucket; set one in the admin.")
-    return S3Storage(
+    key = (brand.pk, brand.bucket, brand.region, settings.AWS_ENDPOINT_URL, cache_control)
+    with _storages_lock:
+        storage = _storages.get(key)
+        if storage is None:
+            storage = _storages[key] = _storage_build(brand, cache_control)
+        return storage
+
+
+def _storage_build(brand: Brand, cache_control: str) -> S3Storage:
+    return GuestPageStorage(
         bucket_name=brand.bucket,
         region_name=brand.region,
         endpoint_url=settings.AWS_ENDPOINT_URL,
@@ -76,6 +135,7 @@ def brand_storage(brand: Brand, *, cache_control: str = GUEST_PAGE_CACHE_CONTROL
         custom_domain=None,
         gzip=False,
         client_config=aws_config(),
+        transfer_config=_TRANSFER_CONFIG,
         object_parameters={"ContentType": GUEST_PAGE_CONTENT_TYPE, "CacheControl": cache_control},
     )
 

@@ -9,6 +9,7 @@ moto mock, since a client made before the mock would bypass it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -25,6 +26,7 @@ _RETRY_CONFIG = Config(
 _lock = threading.Lock()
 _clients: dict[tuple[str, str, str | None], Any] = {}
 _resources: dict[tuple[str, str, str | None], Any] = {}
+_reset_hooks: list[Callable[[], None]] = []
 
 
 def aws_endpoint_url() -> str | None:
@@ -82,7 +84,20 @@ def aws_config() -> Config:
     return _RETRY_CONFIG
 
 
+def aws_reset_register(hook: Callable[[], None]) -> Callable[[], None]:
+    """Have ``aws_clients_reset()`` also call ``hook``: for modules that cache objects holding a
+    boto3 client of their own (e.g. a django-storages backend), which must not outlive a moto mock
+    either. Registering the same hook twice is harmless. Returns the hook (usable as a decorator)."""
+    with _lock:
+        if hook not in _reset_hooks:
+            _reset_hooks.append(hook)
+    return hook
+
+
 def aws_clients_reset() -> None:
     with _lock:
         _clients.clear()
         _resources.clear()
+        hooks = list(_reset_hooks)
+    for hook in hooks:
+        hook()
