@@ -14,7 +14,7 @@ from django.db import close_old_connections
 from bookings.tests.factories import BrandFactory, CharterFactory
 from guestpages.cdn import stand_in_distribution_config
 from guestpages.storage import brand_bucket_ensure
-from jada.aws import aws_client, aws_clients_reset
+from jada.aws import aws_client
 
 
 def brand_aws_ready(brand: Any) -> Any:
@@ -41,24 +41,6 @@ def other_brand(db: Any) -> Any:
 @pytest.fixture
 def charter(brand: Any) -> Any:
     return CharterFactory(brand=brand, status="confirmed", code="XHQGMDH")
-
-
-@pytest.fixture
-def moto_server(settings: Any) -> Iterator[str]:
-    """A moto server on loopback (global CORS left on, so a browser may POST to it); every boto3
-    client of the project points at it for the test."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    settings.AWS_ENDPOINT_URL = f"http://{host}:{port}"
-    aws_clients_reset()
-    try:
-        yield settings.AWS_ENDPOINT_URL
-    finally:
-        aws_clients_reset()
-        server.stop()
 
 
 @pytest.fixture
