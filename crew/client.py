@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -38,8 +37,8 @@ from django.conf import settings
 
 from jada.aws import aws_client
 from jada.errors import ConfigurationError, RemoteError
+from jada.http import JsonApiClient
 
-ATTEMPTS = 3
 CDN_SUFFIXES = (".cloudfront.net",)
 SECRET_KEY_TTL_SECONDS = 300
 
@@ -90,8 +89,11 @@ def scc_service_key() -> str:
     return parsed.strip()
 
 
-class SccClient:
+class SccClient(JsonApiClient):
     """Talks to one SCC API; ``transport`` lets tests call the real endpoint in-process."""
+
+    service_name = "SCC"
+    backoff_seconds = 0.2
 
     def __init__(
         self,
@@ -103,22 +105,12 @@ class SccClient:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = scc_base_url_check(str(base_url or settings.SCC_API_URL))
-        seconds = timeout or settings.HTTP_CLIENT_TIMEOUT_SECONDS
-        self._http = httpx.Client(
+        super().__init__(
+            headers={"X-Service-Key": key if key is not None else scc_service_key()},
             transport=transport,
-            timeout=httpx.Timeout(seconds, connect=min(seconds, 5.0)),
-            headers={"X-Service-Key": key if key is not None else scc_service_key(), "Accept": "application/json"},
+            timeout=timeout or settings.HTTP_CLIENT_TIMEOUT_SECONDS,
+            sleep=sleep,
         )
-        self._sleep = sleep
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> SccClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- the API ---------------------------------------------------------------------------
     def event_upsert(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -148,39 +140,10 @@ class SccClient:
         return f"{self.base_url}/events/{quote(str(event_id), safe='')}"
 
     def _request(self, method: str, url: str, *, allow: frozenset[int] = frozenset(), **kwargs: Any) -> httpx.Response:
+        # The same request always carries the same key, so a retried upsert is recognisable.
         content = json.dumps(kwargs.get("json"), sort_keys=True, default=str)
         idempotency_key = hashlib.sha256(f"{method} {url} {content}".encode()).hexdigest()[:32]
-        headers = {"Idempotency-Key": idempotency_key}
-        problem = ""
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                response = self._http.request(method, url, headers=headers, **kwargs)
-            except httpx.TimeoutException:
-                problem = f"timed out after {attempt} attempt(s)"
-            except httpx.TransportError as exc:
-                problem = f"could not be reached ({type(exc).__name__})"
-            else:
-                if response.status_code < 400 or response.status_code in allow:
-                    return response
-                if response.status_code < 500:
-                    raise RemoteError(
-                        f"SCC refused {method} ({response.status_code}): {_reason(response)}",
-                        transient=response.status_code == 429,
-                    )
-                problem = f"answered {response.status_code}: {_reason(response)}"
-            if attempt < ATTEMPTS:
-                self._sleep(random.uniform(0, 0.2 * 2**attempt))
-        raise RemoteError(f"SCC {problem}.", transient=True)
-
-    @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            raise RemoteError("SCC answered with something that is not JSON.", transient=False) from None
-        if not isinstance(data, dict):
-            raise RemoteError("SCC answered with JSON that is not an object.", transient=False)
-        return data
+        return self._send(method, url, allow=allow, headers={"Idempotency-Key": idempotency_key}, **kwargs)
 
 
 _shared: dict[tuple[object, ...], tuple[float, SccClient]] = {}
@@ -207,13 +170,3 @@ def scc_client() -> SccClient:
             _shared.clear()
             _shared[key] = (now, client)
     return client
-
-
-def _reason(response: httpx.Response) -> str:
-    try:
-        data = response.json()
-        if isinstance(data, dict) and isinstance(data.get("error"), str):
-            return data["error"][:200]
-    except ValueError:
-        pass
-    return response.reason_phrase or "no reason given"
