@@ -37,6 +37,7 @@ from django.utils import timezone
 from bookings import tasks
 from bookings.calendar_client import CalendarClient, calendar_client
 from bookings.models import CalendarEntry, Charter, CharterStatus
+from crew.crew_facing import CREW_FACING_FIELDS
 from crew.models import CrewEvent
 from guestpages.models import GuestPage
 from jada.audit import audit_record
@@ -356,18 +357,8 @@ CALENDAR_ENTRY_FIELDS = (
     "meeting_point",
     "guest_count",
 )
-CREW_EVENT_FIELDS = (
-    "charter_ref",
-    "title",
-    "starts_at",
-    "ends_at",
-    "vessel",
-    "meeting_point",
-    "guest_count",
-    "crew",
-    "notes",
-    "status",
-)
+# What the SCC API accepts: the crew-facing allow-list less what the SCC side owns.
+CREW_EVENT_FIELDS = tuple(f for f in CREW_FACING_FIELDS if f not in ("id", "updated_at", "version"))
 
 
 def calendar_entry_payload(charter: Charter) -> dict[str, Any]:
