@@ -42,26 +42,32 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
+def _cached(cache: dict[tuple[str, str, str | None], Any], key: tuple[str, str, str | None], build: Any) -> Any:
+    with _lock:
+        made = cache.get(key)
+        if made is None:
+            made = cache[key] = build()
+        return made
+
+
 def aws_client(service: str, *, region: str | None = None) -> Any:
     """A boto3 client for ``service`` in ``region`` (default ``AWS_DEFAULT_REGION``)."""
     key = _key(service, region)
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _session().client(service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG)
-            _clients[key] = client
-        return client
+    return _cached(
+        _clients,
+        key,
+        lambda: _session().client(service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG),
+    )
 
 
 def aws_resource(service: str, *, region: str | None = None) -> Any:
     """A boto3 resource (used for DynamoDB's ``batch_writer``)."""
     key = _key(service, region)
-    with _lock:
-        resource = _resources.get(key)
-        if resource is None:
-            resource = _session().resource(service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG)
-            _resources[key] = resource
-        return resource
+    return _cached(
+        _resources,
+        key,
+        lambda: _session().resource(service, region_name=key[1], endpoint_url=key[2], config=_RETRY_CONFIG),
+    )
 
 
 _PRESIGN_CONFIG = _RETRY_CONFIG.merge(Config(signature_version="s3v4"))
@@ -71,12 +77,11 @@ def aws_presign_client(service: str, *, region: str | None = None) -> Any:
     """A client for presigned URLs/POSTs. botocore still presigns S3 with SigV2 unless told
     otherwise, which real S3 refuses for newer regions and buckets; this one always signs SigV4."""
     key = (f"{service}:presign", *_key(service, region)[1:])
-    with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _session().client(service, region_name=key[1], endpoint_url=key[2], config=_PRESIGN_CONFIG)
-            _clients[key] = client
-        return client
+    return _cached(
+        _clients,
+        key,
+        lambda: _session().client(service, region_name=key[1], endpoint_url=key[2], config=_PRESIGN_CONFIG),
+    )
 
 
 def aws_config() -> Config:

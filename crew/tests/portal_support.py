@@ -3,7 +3,7 @@
 Events are written with the store's own writer (``crew.dynamo.crew_event_write``), so the
 portal reads exactly the item shape the SCC side produces. ``dirty_item_put`` bypasses the
 writer to plant a record that still holds money, to prove the portal never shows it.
-Use in a test module as ``crew_table = portal_support.crew_table`` (and the same for others).
+Its fixtures (ana, ben, crew_table) reach every crew test through crew/tests/conftest.py.
 """
 
 from __future__ import annotations

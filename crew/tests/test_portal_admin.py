@@ -9,10 +9,8 @@ from django.test import Client
 
 from crew.models import CrewExposure, CrewFeedToken, CrewMember
 from crew.portal_services import crew_feed_token_rotate
-from crew.tests import portal_support
 
 pytestmark = pytest.mark.django_db
-ana = portal_support.ana
 
 
 @pytest.fixture

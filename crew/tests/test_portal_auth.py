@@ -16,13 +16,9 @@ from django.urls import reverse
 
 from crew.links import crew_login_link
 from crew.models import CrewMember
-from crew.tests import portal_support
 from crew.tests.portal_support import confirm_path, member_make, sign_in, token_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("crew_table")]
-ana = portal_support.ana
-ben = portal_support.ben
-crew_table = portal_support.crew_table
 
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
 

@@ -9,13 +9,9 @@ import pytest
 from django.core import mail
 
 from crew.models import CrewExposure, CrewMember
-from crew.tests import portal_support
 from crew.tests.portal_support import assert_no_money, crew_entry, dirty_item_put, event_put, event_record, in_days
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("crew_table")]
-ana = portal_support.ana
-ben = portal_support.ben
-crew_table = portal_support.crew_table
 
 
 def test_phone_sign_in_and_own_charters_only(

@@ -11,7 +11,6 @@ from icalendar import Calendar
 
 from crew.feed import crew_event_uid
 from crew.models import CrewExposure, CrewFeedToken, CrewMember
-from crew.tests import portal_support
 from crew.tests.portal_support import (
     assert_no_money,
     crew_entry,
@@ -23,9 +22,6 @@ from crew.tests.portal_support import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("crew_table")]
-ana = portal_support.ana
-ben = portal_support.ben
-crew_table = portal_support.crew_table
 FEED_RE = re.compile(r'value="http://testserver(/crew/feed/[A-Za-z0-9_-]+\.ics)"')
 
 

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from crew.models import CrewExposure, CrewMember
-from crew.tests import portal_support
 from crew.tests.portal_support import (
     assert_no_money,
     crew_entry,
@@ -22,9 +21,6 @@ from crew.tests.portal_support import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("crew_table")]
-ana = portal_support.ana
-ben = portal_support.ben
-crew_table = portal_support.crew_table
 
 
 @pytest.fixture
