@@ -8,27 +8,24 @@ outermost (durable) transaction that enqueues its tasks on commit.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from bookings import admin_views, flow
+from bookings import flow
+from bookings.admin_targets import CharterTargetsMixin, TargetStateFilter, target_badge
 from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport, InternalCalendarEvent, Vessel
-from bookings.services import drift_report_create
-from crew.admin import CrewAssignmentInline
-from guestpages.admin import CHARTER_ACTIONS as GUEST_PAGE_ACTIONS
+from bookings.payloads import TARGET_LABELS
+from bookings.reconcile import drift_report_create
+from crew.admin import CrewAssignmentInline, CrewMemberAdmin
+from crew.models import CrewMember
 from guestpages.admin import GuestPhotoInline
-from jada.admin_utils import sync_badge
 
 
 @admin.register(Brand)
@@ -43,15 +40,57 @@ class BrandAdmin(admin.ModelAdmin):
         ("Theme", {"fields": ["theme_logo_url", "theme_primary_color", "theme_accent_color", "contact_line"]}),
     ]
 
+    def save_model(self, request: HttpRequest, obj: Brand, form: Any, change: bool) -> None:
+        """Saving a brand re-publishes its live pages (and moves them if its bucket or layout changed)."""
+        super().save_model(request, obj, form, change)
+        if not change or not form.changed_data:
+            return
+        followed = flow.brand_follow(brand=obj, actor=request.user, changed=list(form.changed_data))
+        if followed["pages"] or followed["other_targets"]:
+            self.message_user(
+                request,
+                f"{obj.name}: re-publishing {followed['pages']} live guest page(s) in bulk; "
+                f"{followed['other_targets']} other target(s) follow.",
+            )
+        if "guest_page_key_template" in form.changed_data:
+            self.message_user(
+                request,
+                f"The key template changed: old pages are removed as the new ones are written. Redeploy the "
+                f"CloudFront Function now: manage.py deploy_cloudfront_function {obj.slug}",
+                messages.WARNING,
+            )
+
 
 @admin.register(Vessel)
 class VesselAdmin(admin.ModelAdmin):
     list_display = ["name", "capacity", "home_marina"]
     search_fields = ["name", "home_marina"]
 
+    def save_model(self, request: HttpRequest, obj: Vessel, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            count = flow.vessel_follow(vessel=obj, actor=request.user)
+            self.message_user(request, f"{obj.name}: {count} target(s) of upcoming charters follow the new name.")
+
+
+class CrewMemberFollowAdmin(CrewMemberAdmin):
+    """Crew's admin, plus: a changed name or e-mail reaches the crew events of upcoming charters.
+
+    Registered here rather than in ``crew``, which never imports the booking flow."""
+
+    def save_model(self, request: HttpRequest, obj: CrewMember, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"name", "email"} & set(form.changed_data):
+            count = flow.crew_member_follow(member=obj, actor=request.user)
+            self.message_user(request, f"{obj.name}: {count} crew event(s) of upcoming charters follow.")
+
+
+admin.site.unregister(CrewMember)
+admin.site.register(CrewMember, CrewMemberFollowAdmin)
+
 
 @admin.register(Charter)
-class CharterAdmin(admin.ModelAdmin):
+class CharterAdmin(CharterTargetsMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "guest_name",
@@ -63,14 +102,14 @@ class CharterAdmin(admin.ModelAdmin):
         "source",
         "targets_summary",
     ]
-    list_filter = ["status", "brand", "source", "vessel", "guest_page__sync_state", "crew_event__sync_state"]
+    list_filter = ["status", TargetStateFilter, "brand", "source", "vessel"]
     search_fields = ["code", "guest_name", "guest_email", "marketplace_booking_id"]
     date_hierarchy = "starts_at"
     list_select_related = ["brand", "vessel", "guest_page", "calendar_entry", "crew_event"]
     autocomplete_fields = ["brand", "vessel"]
     readonly_fields = ["targets_detail", "created_at", "updated_at"]
     inlines = [CrewAssignmentInline, GuestPhotoInline]
-    actions = ["confirm_everywhere", "cancel_everywhere", *GUEST_PAGE_ACTIONS]
+    actions = ["confirm_everywhere", "cancel_everywhere", "guest_page_republish"]
     list_per_page = 100
     change_list_template = "admin/bookings/charter/jada_change_list.html"
     fieldsets = [
@@ -97,206 +136,35 @@ class CharterAdmin(admin.ModelAdmin):
                 fields += ["starts_at", "ends_at"]
         return fields
 
-    # --- what is live where ----------------------------------------------------------------
-    @staticmethod
-    def _targets(charter: Charter) -> list[tuple[str, str, object]]:
-        return [
-            (kind, flow.TARGET_LABELS[kind], getattr(charter, kind, None))
-            for kind in ("guest_page", "calendar_entry", "crew_event")
-        ]
-
-    @admin.display(description="Targets")
-    def targets_summary(self, charter: Charter) -> str:
-        return format_html_join(" ", "{}", ((sync_badge(label, row),) for _, label, row in self._targets(charter)))
-
-    @admin.display(description="Targets")
-    def targets_detail(self, charter: Charter) -> SafeString | str:
-        if charter.pk is None:
-            return "—"
-        rows = []
-        for kind, label, row in self._targets(charter):
-            error = getattr(row, "last_error", "") or ""
-            button = ""
-            if row is not None and getattr(row, "sync_state", "") in ("failed", "pending"):
-                url = reverse("admin:bookings_charter_flow", args=[charter.pk, f"retry-{kind}"])
-                button = format_html(
-                    '<button type="submit" class="button jada-retry" formaction="{}" formnovalidate '
-                    'data-target="{}">Retry</button>',
-                    url,
-                    kind,
-                )
-            rows.append(
-                format_html(
-                    '<tr data-target="{}"><th>{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-                    "<td>{}</td></tr>",
-                    kind,
-                    label,
-                    sync_badge(label, row),
-                    flow.target_live_as(kind, charter, row),
-                    getattr(row, "attempts", 0),
-                    getattr(row, "last_synced_at", None) or "never",
-                    error[:300],
-                    button,
-                )
-            )
-        head = (
-            "<tr><th>Target</th><th>State</th><th>Live as</th><th>Attempts</th><th>Last synced</th>"
-            "<th>Last error</th><th></th></tr>"
-        )
-        return format_html(
-            '<table class="jada-targets">{}{}</table><p class="jada-flow-buttons">{}</p>',
-            mark_safe(head),  # noqa: S308 - a constant string
-            format_html_join("", "{}", ((r,) for r in rows)),
-            self._flow_buttons(charter),
-        )
-
-    @staticmethod
-    def _flow_buttons(charter: Charter) -> SafeString:
-        def button(step: str, label: str, question: str = "") -> SafeString:
-            url = reverse("admin:bookings_charter_flow", args=[charter.pk, step])
-            confirm = format_html(" onclick=\"return confirm('{}')\"", question) if question else ""
-            return format_html(
-                '<button type="submit" class="button" formaction="{}" formnovalidate{}>{}</button> ',
-                url,
-                confirm,
-                label,
-            )
-
-        buttons = [button("confirm", "Confirm and publish everywhere")]
-        if charter.status != CharterStatus.CANCELLED:
-            question = f"Cancel {charter.code} and withdraw it everywhere? Crew will be told."
-            buttons.append(button("cancel", "Cancel and withdraw everywhere", question))
-        if charter.status in (CharterStatus.CONFIRMED, CharterStatus.INQUIRY):
-            url = reverse("admin:bookings_charter_reschedule", args=[charter.pk])
-            buttons.append(format_html('<a class="button" href="{}">Reschedule…</a>', url))
-        return format_html_join("", "{}", ((b,) for b in buttons))
-
-    # --- actions ------------------------------------------------------------------------------
-    @admin.action(description="Confirm and publish everywhere", permissions=["change"])
-    def confirm_everywhere(self, request: HttpRequest, queryset: QuerySet[Charter]) -> HttpResponse:
-        results = flow.charters_confirm(charters=list(queryset), actor=request.user)
-        return self._report(request, results, "confirmed; publishing to guest page, calendar and crew event")
-
-    @admin.action(description="Cancel and withdraw everywhere", permissions=["change"])
-    def cancel_everywhere(self, request: HttpRequest, queryset: QuerySet[Charter]) -> HttpResponse:
-        results = []
-        for charter in queryset:
-            try:
-                results.append((flow.charter_cancel(charter=charter, actor=request.user), ""))
-            except flow.FlowError as exc:
-                results.append((charter, exc.message))
-        return self._report(request, results, "cancelled; withdrawing everywhere")
-
-    def _report(self, request: HttpRequest, results: list[tuple[Charter, str]], done: str) -> HttpResponse:
-        """One result line per charter, then the progress page that follows their targets."""
-        for charter, error in results:
-            if error:
-                self.message_user(request, f"{charter.code}: {error}", messages.ERROR)
-            else:
-                self.message_user(request, f"{charter.code} {done}.", messages.SUCCESS)
-        ids = ",".join(str(c.pk) for c, error in results if not error)
-        if not ids:
-            return HttpResponseRedirect(reverse("admin:bookings_charter_changelist"))
-        return HttpResponseRedirect(f"{reverse('admin:bookings_charter_progress')}?ids={ids}")
-
-    # --- small views ------------------------------------------------------------------------
     def get_urls(self) -> list[URLPattern]:
-        wrap = self.admin_site.admin_view
-        return [
-            path("calendar/", wrap(self.calendar_view), name="bookings_charter_calendar"),
-            path("calendar.ics", admin_views.calendar_feed, name="bookings_charter_calendar_feed"),
-            path("progress/", wrap(self.progress_view), name="bookings_charter_progress"),
-            path("<int:pk>/flow/<slug:step>/", wrap(self.flow_view), name="bookings_charter_flow"),
-            path("<int:pk>/reschedule/", wrap(self.reschedule_view), name="bookings_charter_reschedule"),
-            *super().get_urls(),
+        return [*self.flow_urls(), *super().get_urls()]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """After the charter and its crew inline are saved: every target whose content changed follows."""
+        super().save_related(request, form, formsets, change)
+        if not change:
+            return
+        changed = list(form.changed_data) + [
+            f"crew ({formset.prefix})" for formset in formsets if formset.has_changed()
         ]
-
-    def _context(self, request: HttpRequest, **extra: Any) -> dict[str, Any]:
-        return {**self.admin_site.each_context(request), "opts": self.model._meta, **extra}
-
-    def calendar_view(self, request: HttpRequest) -> TemplateResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        context = admin_views.calendar_context(request)
-        return TemplateResponse(request, "admin/bookings/charter/calendar.html", self._context(request, **context))
-
-    def progress_view(self, request: HttpRequest) -> TemplateResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit() and len(i) < 12]
-        context = admin_views.progress_context(ids)
-        return TemplateResponse(
-            request,
-            "admin/bookings/charter/progress.html",
-            self._context(request, title="Booking flow progress", **context),
-        )
-
-    def flow_view(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
-        """POST only: confirm, cancel or retry one target (``retry-<kind>``) of one charter."""
-        charter = get_object_or_404(Charter, pk=pk)
-        if request.method != "POST" or not self.has_change_permission(request, charter):
-            raise PermissionDenied
-        try:
-            if step == "confirm":
-                flow.charter_confirm(charter=charter, actor=request.user)
-                self.message_user(request, f"{charter.code} confirmed; publishing everywhere.", messages.SUCCESS)
-            elif step == "cancel":
-                flow.charter_cancel(charter=charter, actor=request.user)
-                self.message_user(request, f"{charter.code} cancelled; withdrawing everywhere.", messages.SUCCESS)
-            elif step.startswith("retry-"):
-                kind = step.removeprefix("retry-").replace("-", "_")
-                flow.target_retry(charter=charter, kind=kind, actor=request.user)
-                self.message_user(request, f"Retrying {flow.TARGET_LABELS.get(kind, kind)} of {charter.code}.")
-            else:
-                raise flow.FlowError(f"Unknown step {step!r}.")
-        except flow.FlowError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:bookings_charter_change", args=[charter.pk]))
-
-    def reschedule_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        charter = get_object_or_404(Charter, pk=pk)
-        if not self.has_change_permission(request, charter):
-            raise PermissionDenied
-        form = RescheduleForm(
-            request.POST or None, initial={"starts_at": charter.starts_at, "ends_at": charter.ends_at}
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                flow.charter_reschedule(
-                    charter=charter,
-                    starts_at=form.cleaned_data["starts_at"],
-                    ends_at=form.cleaned_data["ends_at"],
-                    actor=request.user,
-                )
-            except flow.FlowError as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(request, f"{charter.code} moved; every target follows.", messages.SUCCESS)
-                return HttpResponseRedirect(reverse("admin:bookings_charter_change", args=[charter.pk]))
-        context = self._context(request, title=f"Reschedule {charter.code}", form=form, charter=charter)
-        return TemplateResponse(request, "admin/bookings/charter/reschedule.html", context)
-
-
-class RescheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(help_text="Company time, e.g. 2024-05-30 14:00.")
-    ends_at = forms.DateTimeField()
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        starts, ends = data.get("starts_at"), data.get("ends_at")
-        if isinstance(starts, datetime) and isinstance(ends, datetime) and ends <= starts:
-            self.add_error("ends_at", "A charter must end after it starts.")
-        return data
+        kinds = flow.charter_follow(charter=form.instance, actor=request.user, changed=changed)
+        if kinds:
+            labels = ", ".join(TARGET_LABELS[kind].lower() for kind in kinds)
+            self.message_user(request, f"{form.instance.code}: updating {labels} with the new details.")
 
 
 @admin.register(CalendarEntry)
 class CalendarEntryAdmin(admin.ModelAdmin):
-    list_display = ["charter", "sync_state", "attempts", "last_synced_at", "remote_id"]
+    list_display = ["charter", "state", "attempts", "last_synced_at", "remote_id"]
     list_filter = ["sync_state"]
     search_fields = ["charter__code", "remote_id"]
     list_select_related = ["charter"]
     autocomplete_fields = ["charter"]
     readonly_fields = ["updated_at"]
+
+    @admin.display(description="State")
+    def state(self, row: CalendarEntry) -> SafeString:
+        return target_badge("Calendar entry", row)
 
 
 @admin.register(InternalCalendarEvent)

@@ -24,11 +24,20 @@ from django.utils.crypto import salted_hmac
 from icalendar import Calendar, Event
 
 from bookings.models import Brand, Charter, CharterStatus
+from bookings.payloads import TARGET_KINDS
+from bookings.targets import OUT_OF_DATE, STATUS_LABELS, target_status
 from jada.models import SyncState
 
 FEED_SALT = "bookings.calendar-feed"
-STATE_ORDER = [SyncState.FAILED, SyncState.SYNCING, SyncState.PENDING, SyncState.SYNCED]
-STATE_COLOURS = {"failed": "#b00020", "syncing": "#1f5fa8", "pending": "#8a6d00", "synced": "#1b7f3b", "none": "#888"}
+STATE_ORDER = [SyncState.FAILED, OUT_OF_DATE, SyncState.SYNCING, SyncState.PENDING, SyncState.SYNCED]
+STATE_COLOURS = {
+    "failed": "#b00020",
+    "out_of_date": "#c2410c",
+    "syncing": "#1f5fa8",
+    "pending": "#8a6d00",
+    "synced": "#1b7f3b",
+    "none": "#888",
+}
 FEED_WINDOW = (timedelta(days=60), timedelta(days=400))
 
 
@@ -46,10 +55,7 @@ def charters_between(start: date, end: date) -> QuerySet[Charter]:
 
 def targets_state(charter: Charter) -> str:
     """The worst state of the charter's three targets ("none" before the flow ever ran)."""
-    states = {
-        getattr(getattr(charter, name, None), "sync_state", None)
-        for name in ("guest_page", "calendar_entry", "crew_event")
-    }
+    states = {target_status(getattr(charter, name, None)) for name in ("guest_page", "calendar_entry", "crew_event")}
     for state in STATE_ORDER:
         if state in states:
             return str(state)
@@ -177,8 +183,12 @@ def progress_context(ids: list[int]) -> dict[str, Any]:
     )
     states = [targets_state(c) for c in charters]
     done = sum(1 for s in states if s in ("synced", "failed"))
+    rows = [
+        (c, [STATUS_LABELS[target_status(getattr(c, kind, None))] for kind in TARGET_KINDS], STATUS_LABELS[state])
+        for c, state in zip(charters, states, strict=True)
+    ]
     return {
-        "charters": list(zip(charters, states, strict=True)),
+        "charters": rows,
         "done": done,
         "total": len(charters),
         "finished": done == len(charters),

@@ -1,11 +1,11 @@
 """Celery tasks of the booking flow: thin callers that own only their retry policy.
 
-Each target task takes a row id (JSON only), calls one flow function and decides whether to
-retry. Only transient failures retry — 5xx, timeouts, refused connections, AWS throttling
-(which the flow reports as ``RemoteError(transient=True)``) — with exponential back-off and
-full jitter, capped well below the broker's visibility timeout so a waiting retry is never
-handed to a second worker. Late acks and reject-on-worker-lost (settings) make a killed worker's
-task run again; the flow's idempotent pushes make that harmless.
+Each target task takes a row id (JSON only), calls one ``bookings.targets`` function and decides
+whether to retry. Only transient failures retry — 5xx, timeouts, refused connections, AWS
+throttling (reported as ``RemoteError(transient=True)``) — with exponential back-off and full
+jitter, capped well below the broker's visibility timeout so a waiting retry is never handed to a
+second worker. Late acks and reject-on-worker-lost (settings) make a killed worker's task run
+again; the idempotent pushes make that harmless. Beat jobs call ``bookings.reconcile``.
 """
 
 from __future__ import annotations
@@ -35,10 +35,12 @@ TARGET_TASK_OPTIONS: dict[str, Any] = {
 }
 
 
-def _run(task: Any, sync: Any, **ids: int) -> str:
+def _run(task: Any, kind: str, row_id: int) -> str:
+    from bookings.targets import target_push
+
     final = task.request.retries >= task.max_retries
     try:
-        return str(sync(final_attempt=final, **ids))
+        return target_push(kind=kind, row_id=row_id, final_attempt=final)
     except RemoteError as exc:
         if exc.transient and not final:
             raise TargetRetry(exc.message) from exc
@@ -46,37 +48,47 @@ def _run(task: Any, sync: Any, **ids: int) -> str:
 
 
 @shared_task(**TARGET_TASK_OPTIONS)
-def guest_page_sync(self: Any, page_id: int) -> str:
-    from bookings import flow
-
-    return _run(self, flow.guest_page_sync, page_id=page_id)
+def push_guest_page(self: Any, page_id: int) -> str:
+    return _run(self, "guest_page", page_id)
 
 
 @shared_task(**TARGET_TASK_OPTIONS)
-def calendar_entry_sync(self: Any, entry_id: int) -> str:
-    from bookings import flow
-
-    return _run(self, flow.calendar_entry_sync, entry_id=entry_id)
+def push_calendar_entry(self: Any, entry_id: int) -> str:
+    return _run(self, "calendar_entry", entry_id)
 
 
 @shared_task(**TARGET_TASK_OPTIONS)
-def crew_event_sync(self: Any, event_id: int) -> str:
-    from bookings import flow
+def push_crew_event(self: Any, event_id: int) -> str:
+    return _run(self, "crew_event", event_id)
 
-    return _run(self, flow.crew_event_sync, event_id=event_id)
+
+PUSH_TASKS = {"guest_page": push_guest_page, "calendar_entry": push_calendar_entry, "crew_event": push_crew_event}
+
+
+def target_push_enqueue(kind: str, row_id: int) -> None:
+    """Enqueue one target's push after the surrounding transaction commits (ids only: JSON)."""
+    PUSH_TASKS[kind].delay_on_commit(row_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def push_brand_pages(brand_id: int) -> dict[str, int]:
+    """Re-publish a brand's pending guest pages in bulk (its theme, window or key layout changed)."""
+    from bookings.targets import guest_pages_push_bulk
+
+    return guest_pages_push_bulk(brand_id=brand_id)
 
 
 @shared_task(acks_late=True)
-def targets_redrive() -> int:
-    """Beat: re-enqueue targets left pending, syncing or failed for more than a few minutes."""
-    from bookings.services import targets_redrive as redrive
+def redrive_beat() -> dict[str, int]:
+    """Beat: re-enqueue whatever was left behind (targets, crew notifications, guest messages)."""
+    from bookings.reconcile import redrive
 
     return redrive()
 
 
 @shared_task(acks_late=True)
-def drift_report() -> int:
-    """Beat: compare the database with every target and record what disagrees."""
-    from bookings.services import drift_report_create
+def drift_beat() -> int:
+    """Beat: compare every live charter with what each target really holds, and record it."""
+    from bookings.reconcile import drift_report_create
 
     return drift_report_create().finding_count

@@ -84,6 +84,9 @@ class GuestPageStorage(S3Storage):
         cleaned = clean_name(name)
         key = self._normalize_name(cleaned)
         params = self._get_write_parameters(key, content)
+        metadata = getattr(content, "metadata", None)  # guestpages.services: the page's fingerprint
+        if metadata:
+            params["Metadata"] = {**params.get("Metadata", {}), **metadata}
         content.seek(0)
         body = content.read()
         if isinstance(body, str):

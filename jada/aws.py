@@ -106,3 +106,40 @@ def aws_clients_reset() -> None:
         hooks = list(_reset_hooks)
     for hook in hooks:
         hook()
+
+
+# --- the one classification of AWS errors -------------------------------------------------------
+# Error codes a later attempt may get past; anything else (access denied, bad request) is permanent.
+AWS_TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "TooManyRequestsException",
+        "TooManyInvalidationsInProgress",
+        "ServiceUnavailable",
+        "InternalError",
+        "InternalServerError",
+        "RequestTimeout",
+    }
+)
+AWS_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket", "ResourceNotFoundException"})
+
+
+def aws_is_transient(exc: BaseException) -> bool:
+    """Whether another attempt may succeed: throttling, 5xx, and any failure to reach AWS at all."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return exc.response.get("Error", {}).get("Code") in AWS_TRANSIENT_CODES or status >= 500
+    return isinstance(exc, BotoCoreError)  # endpoint unreachable, timeouts, connection resets
+
+
+def aws_is_not_found(exc: BaseException) -> bool:
+    from botocore.exceptions import ClientError
+
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in AWS_NOT_FOUND_CODES

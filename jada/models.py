@@ -18,7 +18,10 @@ class SyncedMirror(models.Model):
 
     The rule it keeps: the remote side is only ever changed by a task that moves this row through
     ``pending → syncing → synced / failed``, counting attempts and keeping the last error, so staff
-    can always see what is live and retry what is not.
+    can always see what is live and retry what is not. "Synced" alone is not "current": the row
+    also records the fingerprint of the payload it last delivered and the fingerprint the charter
+    wants now; the two differ (*out of date*) from the moment an edit is saved until its push
+    lands (``bookings.targets``).
     """
 
     sync_state = models.CharField(max_length=16, choices=SyncState.choices, default=SyncState.PENDING, db_index=True)
@@ -26,6 +29,12 @@ class SyncedMirror(models.Model):
     last_error = models.TextField(blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     remote_id = models.CharField(max_length=200, blank=True)
+    delivered_fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the payload the target last received."
+    )
+    wanted_fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the payload the charter's current details make."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

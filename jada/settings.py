@@ -192,8 +192,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat jobs (django-celery-beat copies these into its tables at start; edit intervals in the admin).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "targets-redrive": {"task": "bookings.tasks.targets_redrive", "schedule": 120.0},
-    "drift-report": {"task": "bookings.tasks.drift_report", "schedule": 900.0},
+    "redrive": {"task": "bookings.tasks.redrive_beat", "schedule": 120.0},
+    "drift-report": {"task": "bookings.tasks.drift_beat", "schedule": 900.0},
     "crew-events-sweep": {"task": "crew.tasks.crew_events_sweep", "schedule": 3600.0},
 }
 

@@ -78,7 +78,7 @@ def test_charter_page_shows_state_attempts_error_and_retry_for_failed_target(
     with django_capture_on_commit_callbacks() as callbacks:
         response = admin_client.post(retry_url)
     assert response["Location"] == _change_url(charter)
-    assert [cb.func.__self__.name for cb in callbacks] == ["bookings.tasks.crew_event_sync"]
+    assert [cb.func.__self__.name for cb in callbacks] == ["bookings.tasks.push_crew_event"]
     assert CrewEvent.objects.get().sync_state == SyncState.PENDING
     assert list(AuditEntry.objects.values_list("action", flat=True)) == [
         "charter.target_retry",

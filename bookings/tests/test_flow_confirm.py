@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 
-from bookings import flow
+from bookings import flow, payloads
 from bookings.models import CalendarEntry, Charter, CharterStatus
 from bookings.tests.factories import CharterFactory
 from crew.models import CrewEvent
@@ -45,9 +45,9 @@ def test_confirm_marks_three_targets_pending_audits_once_and_enqueues_after_comm
     )
     assert {page.sync_state, entry.sync_state, event.sync_state} == {SyncState.PENDING}
     assert _enqueued(callbacks) == [
-        ("bookings.tasks.guest_page_sync", (page.pk,)),
-        ("bookings.tasks.calendar_entry_sync", (entry.pk,)),
-        ("bookings.tasks.crew_event_sync", (event.pk,)),
+        ("bookings.tasks.push_guest_page", (page.pk,)),
+        ("bookings.tasks.push_calendar_entry", (entry.pk,)),
+        ("bookings.tasks.push_crew_event", (event.pk,)),
     ]
     json.dumps([cb.args for cb in callbacks])  # task arguments are JSON, nothing else
     audit = AuditEntry.objects.get()
@@ -84,9 +84,9 @@ def test_cancel_marks_targets_pending_for_withdrawal(django_capture_on_commit_ca
         flow.charter_cancel(charter=charter, actor="test")
     assert Charter.objects.get().status == CharterStatus.CANCELLED
     assert [name for name, _ in _enqueued(callbacks)] == [
-        "bookings.tasks.guest_page_sync",
-        "bookings.tasks.calendar_entry_sync",
-        "bookings.tasks.crew_event_sync",
+        "bookings.tasks.push_guest_page",
+        "bookings.tasks.push_calendar_entry",
+        "bookings.tasks.push_crew_event",
     ]
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["charter.cancel"]
 
@@ -136,7 +136,7 @@ def test_retry_enqueues_only_that_target(django_capture_on_commit_callbacks: Any
     CrewEvent.objects.update(sync_state=SyncState.FAILED, attempts=9, last_error="SCC answered 503")
     with django_capture_on_commit_callbacks() as callbacks:
         flow.target_retry(charter=charter, kind="crew_event", actor=staff)
-    assert _enqueued(callbacks) == [("bookings.tasks.crew_event_sync", (CrewEvent.objects.get().pk,))]
+    assert _enqueued(callbacks) == [("bookings.tasks.push_crew_event", (CrewEvent.objects.get().pk,))]
     assert CrewEvent.objects.get().sync_state == SyncState.PENDING
     with pytest.raises(flow.FlowError, match="Unknown target"):
         flow.target_retry(charter=charter, kind="invoices", actor=staff)
@@ -156,7 +156,7 @@ def test_crew_event_payload_is_exactly_the_allow_list() -> None:
         crew_notes="meet at dock 7 at 14:00",
     )
     captain = CrewAssignmentFactory(charter=charter, role="captain", crew_member=CrewMemberFactory(name="Marco"))
-    payload = flow.crew_event_payload(charter)
+    payload = payloads.crew_event_payload(charter)
     assert list(payload) == [
         "charter_ref",
         "title",
@@ -178,8 +178,8 @@ def test_crew_event_payload_is_exactly_the_allow_list() -> None:
 
 def test_calendar_payload_keeps_money_out() -> None:
     charter = CharterFactory(internal_notes="payout $1,232.50")
-    payload = flow.calendar_entry_payload(charter)
-    assert set(payload) == set(flow.CALENDAR_ENTRY_FIELDS)
+    payload = payloads.calendar_entry_payload(charter)
+    assert set(payload) == set(payloads.CALENDAR_ENTRY_FIELDS)
     assert payload["charter_id"] == charter.code
     assert payload["date"] == charter.starts_at.astimezone(charter.brand.zone).date().isoformat()
     text = json.dumps(payload)
@@ -188,8 +188,8 @@ def test_calendar_payload_keeps_money_out() -> None:
 
 def test_idempotency_key_follows_content() -> None:
     charter = CharterFactory()
-    payload = flow.calendar_entry_payload(charter)
-    assert flow.idempotency_key("calendar", payload) == flow.idempotency_key("calendar", dict(payload))
+    payload = payloads.calendar_entry_payload(charter)
+    assert payloads.idempotency_key("calendar", payload) == payloads.idempotency_key("calendar", dict(payload))
     moved = {**payload, "date": "2030-01-01"}
-    assert flow.idempotency_key("calendar", payload) != flow.idempotency_key("calendar", moved)
-    assert flow.idempotency_key("calendar", payload).startswith(f"calendar:{charter.code}:")
+    assert payloads.idempotency_key("calendar", payload) != payloads.idempotency_key("calendar", moved)
+    assert payloads.idempotency_key("calendar", payload).startswith(f"calendar:{charter.code}:")

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from django.core import mail
 
-from bookings import flow
+from bookings import flow, payloads, targets
 from bookings.demo import demo_seed
 from bookings.tests.harness import needs_scc
 from crew.dynamo import crew_events_table_ensure
@@ -29,7 +29,7 @@ def scc(wsgi_transport: httpx.WSGITransport) -> Any:
 
 def _sync(event: CrewEvent, scc: Any, capture: Any) -> str:
     with capture(execute=True):  # SCC scrubs, re-reads and e-mails after its commit
-        return flow.crew_event_sync(event_id=event.pk, scc=scc)
+        return targets.target_push(kind="crew_event", row_id=event.pk, client=scc)
 
 
 def test_confirm_creates_one_event_and_tells_each_crew_member_once(
@@ -62,7 +62,7 @@ def test_reschedule_and_cancel_reach_the_crew(scc: Any, django_capture_on_commit
     _sync(event, scc, django_capture_on_commit_callbacks)
     event.refresh_from_db()
     moved = scc.event_get(event.remote_id)
-    assert moved["version"] == 2 and moved["starts_at"] == flow.crew_event_payload(charter)["starts_at"]
+    assert moved["version"] == 2 and moved["starts_at"] == payloads.crew_event_payload(charter)["starts_at"]
     assert len(mail.outbox) == 4
     flow.charter_cancel(charter=charter, actor="t")
     assert _sync(event, scc, django_capture_on_commit_callbacks) == SyncState.SYNCED

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bookings import flow
+from bookings import flow, targets
 from bookings.calendar_client import CalendarClient
 from bookings.models import CalendarEntry, Charter, CharterStatus, InternalCalendarEvent
 from bookings.tests.factories import CharterFactory
@@ -32,7 +32,7 @@ def _confirmed_entry() -> CalendarEntry:
 
 def test_sync_creates_the_calendar_entry_and_records_synced(calendar: CalendarClient) -> None:
     entry = _confirmed_entry()
-    assert flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar) == SyncState.SYNCED
+    assert targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar) == SyncState.SYNCED
     entry.refresh_from_db()
     assert (entry.sync_state, entry.attempts, entry.last_error) == (SyncState.SYNCED, 1, "")
     assert entry.remote_id == entry.charter.code
@@ -45,9 +45,9 @@ def test_sync_creates_the_calendar_entry_and_records_synced(calendar: CalendarCl
 
 def test_a_second_run_of_a_synced_target_does_nothing(calendar: CalendarClient) -> None:
     entry = _confirmed_entry()
-    flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar)
+    targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar)
     InternalCalendarEvent.objects.all().delete()  # if the duplicate pushed, the entry would come back
-    assert flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar) == "skipped"
+    assert targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar) == "skipped"
     assert not InternalCalendarEvent.objects.exists()
     assert CalendarEntry.objects.get().attempts == 1
 
@@ -55,31 +55,31 @@ def test_a_second_run_of_a_synced_target_does_nothing(calendar: CalendarClient) 
 def test_a_run_left_syncing_by_a_dead_worker_is_claimed_again(calendar: CalendarClient) -> None:
     entry = _confirmed_entry()
     CalendarEntry.objects.update(sync_state=SyncState.SYNCING, attempts=1)
-    assert flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar) == SyncState.SYNCED
+    assert targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar) == SyncState.SYNCED
     assert CalendarEntry.objects.get().attempts == 2
     assert InternalCalendarEvent.objects.count() == 1
 
 
 def test_cancel_removes_the_entry_and_twice_is_once(calendar: CalendarClient) -> None:
     entry = _confirmed_entry()
-    flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar)
+    targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar)
     flow.charter_cancel(charter=entry.charter, actor="test")
-    assert flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar) == SyncState.SYNCED
+    assert targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar) == SyncState.SYNCED
     assert not InternalCalendarEvent.objects.exists()
     entry.refresh_from_db()
     assert (entry.sync_state, entry.remote_id) == (SyncState.SYNCED, "")
     flow.target_retry(charter=entry.charter, kind="calendar_entry", actor="test")
-    assert flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar) == SyncState.SYNCED
+    assert targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar) == SyncState.SYNCED
 
 
 def test_reschedule_moves_the_entry(calendar: CalendarClient) -> None:
     entry = _confirmed_entry()
-    flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar)
+    targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar)
     new_start = entry.charter.starts_at + timedelta(days=10)
     flow.charter_reschedule(
         charter=entry.charter, starts_at=new_start, ends_at=new_start + timedelta(hours=2), actor="t"
     )
-    flow.calendar_entry_sync(entry_id=entry.pk, calendar=calendar)
+    targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar)
     stored = InternalCalendarEvent.objects.get()
     assert stored.starts_at == new_start
     assert stored.date == new_start.astimezone(entry.charter.brand.zone).date()
@@ -102,7 +102,7 @@ def test_charter_changed_mid_push_is_pushed_again(wsgi_transport: httpx.WSGITran
             return response
 
     client = CalendarClient(BASE, transport=StaffMovesCharterDuringFirstPush(), sleep=lambda s: None)
-    flow.calendar_entry_sync(entry_id=entry.pk, calendar=client)
+    targets.target_push(kind="calendar_entry", row_id=entry.pk, client=client)
     assert calls == ["POST", "POST"]
     assert InternalCalendarEvent.objects.get().starts_at == moved_to
 
@@ -112,7 +112,7 @@ def test_transient_failure_is_recorded_and_raised_for_retry() -> None:
     down = httpx.MockTransport(lambda request: httpx.Response(502, json={"error": "bad gateway"}))
     client = CalendarClient(BASE, transport=down, sleep=lambda s: None)
     with pytest.raises(RemoteError) as caught:
-        flow.calendar_entry_sync(entry_id=entry.pk, final_attempt=False, calendar=client)
+        targets.target_push(kind="calendar_entry", row_id=entry.pk, final_attempt=False, client=client)
     assert caught.value.transient
     entry.refresh_from_db()
     assert entry.sync_state == SyncState.FAILED
@@ -124,7 +124,7 @@ def test_permanent_failure_names_the_cause(wsgi_transport: httpx.WSGITransport) 
     entry = _confirmed_entry()
     client = CalendarClient(BASE, token="not-the-token", transport=wsgi_transport, sleep=lambda s: None)
     with pytest.raises(RemoteError) as caught:
-        flow.calendar_entry_sync(entry_id=entry.pk, final_attempt=False, calendar=client)
+        targets.target_push(kind="calendar_entry", row_id=entry.pk, final_attempt=False, client=client)
     assert not caught.value.transient
     entry.refresh_from_db()
     assert entry.sync_state == SyncState.FAILED
@@ -141,12 +141,12 @@ def test_new_round_during_a_run_is_not_overwritten(wsgi_transport: httpx.WSGITra
             return wsgi_transport.handle_request(request)
 
     client = CalendarClient(BASE, transport=RetryPressedMidRun(), sleep=lambda s: None)
-    flow.calendar_entry_sync(entry_id=entry.pk, calendar=client)
+    targets.target_push(kind="calendar_entry", row_id=entry.pk, client=client)
     assert CalendarEntry.objects.get().sync_state == SyncState.PENDING
 
 
 def test_missing_row_is_skipped(calendar: CalendarClient) -> None:
-    assert flow.calendar_entry_sync(entry_id=987654, calendar=calendar) == "skipped"
+    assert targets.target_push(kind="calendar_entry", row_id=987654, client=calendar) == "skipped"
 
 
 def test_bug_in_a_push_is_failed_and_logged(caplog: Any) -> None:
@@ -158,7 +158,7 @@ def test_bug_in_a_push_is_failed_and_logged(caplog: Any) -> None:
 
     client = CalendarClient(BASE, transport=Broken(), sleep=lambda s: None)
     with pytest.raises(ZeroDivisionError):
-        flow.calendar_entry_sync(entry_id=entry.pk, calendar=client)
+        targets.target_push(kind="calendar_entry", row_id=entry.pk, client=client)
     entry.refresh_from_db()
     assert entry.sync_state == SyncState.FAILED
     assert entry.last_error == "Internal error (ZeroDivisionError); it has been logged."
@@ -176,7 +176,7 @@ def test_time_limit_mid_push_is_transient() -> None:
 
     client = CalendarClient(BASE, transport=Slow(), sleep=lambda s: None)
     with pytest.raises(RemoteError) as caught:
-        flow.calendar_entry_sync(entry_id=entry.pk, final_attempt=False, calendar=client)
+        targets.target_push(kind="calendar_entry", row_id=entry.pk, final_attempt=False, client=client)
     assert caught.value.transient
     entry.refresh_from_db()
     assert entry.last_error == "The push took longer than the task's time limit. (retrying automatically)"

@@ -27,7 +27,7 @@ from moto.server import ThreadedMotoServer
 from bookings import flow
 from bookings.demo import demo_seed
 from bookings.models import CalendarEntry, Charter, InternalCalendarEvent
-from bookings.services import targets_redrive
+from bookings.reconcile import targets_redrive
 from bookings.tests.factories import CharterFactory
 from bookings.tests.harness import FaultProxy, Worker, mails, mails_by_recipient, needs_contracts, wait_for, worker_env
 from crew.models import CrewAssignment, CrewEvent, CrewMember

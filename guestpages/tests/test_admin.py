@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from bookings.tests.factories import BrandFactory
 from guestpages.models import GuestPage, GuestPhoto
 from guestpages.tests.conftest import make_charter, tiny_png
 from jada.aws import aws_client
@@ -22,38 +21,15 @@ def act(client: Client, action: str, *charters: Any) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 
-def test_publish_republish_withdraw_one_line_each(admin_client: Client, charter: Any, brand: Any) -> None:
+def test_republish_action_is_one_line_per_charter_and_runs_the_guest_page_target(
+    admin_client: Client, charter: Any, brand: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     second = make_charter(brand=brand, status="confirmed", code="SECOND2")
-    lines = act(admin_client, "guest_page_publish_action", charter, second)
-    assert lines == [
-        "SECOND2: published — https://queen.example.com/g/SECOND2 (s3://queen-guest-pages/jada-guest-second2.html)",
-        "XHQGMDH: published — https://queen.example.com/g/XHQGMDH (s3://queen-guest-pages/jada-guest-xhqgmdh.html)",
-    ]
-    act(admin_client, "guest_page_publish_action", charter)  # already live: left alone
-    assert GuestPage.objects.get(charter=charter).published_version == 1
-    act(admin_client, "guest_page_republish_action", charter)
-    assert GuestPage.objects.get(charter=charter).published_version == 2
-    lines = act(admin_client, "guest_page_withdraw_action", charter)
-    assert lines == [
-        "XHQGMDH: withdrawn — https://queen.example.com/g/XHQGMDH (s3://queen-guest-pages/jada-guest-xhqgmdh.html)"
-    ]
-    assert GuestPage.objects.get(charter=charter).withdrawn
-
-
-def test_misconfigured_brand_gives_a_clear_line_not_a_500(admin_client: Client, charter: Any) -> None:
-    broken = make_charter(brand=BrandFactory(slug="broken", distribution_id=""), status="confirmed", code="BROKEN1")
-    lines = act(admin_client, "guest_page_republish_action", broken, charter)
-    assert lines[0] == (
-        "BROKEN1: not published — Brand 'broken' cannot publish guest pages: it needs a CloudFront "
-        "distribution id. Fix it in the admin."
-    )
-    assert lines[1].startswith("XHQGMDH: published")
-    cancelled = make_charter(brand=charter.brand, status="cancelled", code="CANCEL1")
-    (line,) = act(admin_client, "guest_page_publish_action", cancelled)
-    assert (
-        line
-        == "CANCEL1: not published — Charter CANCEL1 is cancelled: withdraw its guest page instead of publishing it."
-    )
+    with django_capture_on_commit_callbacks() as callbacks:
+        lines = act(admin_client, "guest_page_republish", charter, second)
+    assert sorted(lines) == ["SECOND2 guest page being re-published.", "XHQGMDH guest page being re-published."]
+    assert [cb.func.__self__.name for cb in callbacks] == ["bookings.tasks.push_guest_page"] * 2
+    assert set(GuestPage.objects.values_list("sync_state", flat=True)) == {"pending"}
 
 
 def test_charter_page_shows_photo_thumbnails(admin_client: Client, charter: Any) -> None:

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from bookings.tests.factories import BrandFactory
 from guestpages.models import GuestPhoto
-from guestpages.services import guest_page_publish
+from guestpages.tests import publishing
 from guestpages.tests.conftest import brand_aws_ready, make_charter, tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,7 +36,7 @@ def publish(brand: Any, code: str, starts_in: timedelta) -> Any:
     charter = make_charter(
         brand=brand, status="confirmed", code=code, starts_at=start, ends_at=start + timedelta(hours=3)
     )
-    guest_page_publish(charter=charter)
+    publishing.publish(charter)
     return charter
 
 

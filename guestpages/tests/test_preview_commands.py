@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from bookings.models import Brand
-from guestpages.services import guest_page_publish
 from guestpages.tests.conftest import brand_aws_ready
+from guestpages.tests.publishing import publish
 from jada.aws import aws_client
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ def test_preview_serves_the_published_object_through_the_same_mapping(
     api: httpx.Client, charter: Any, settings: Any
 ) -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, ".queen.example.com", "queen.example.com"]
-    guest_page_publish(charter=charter)
+    publish(charter)
     for host, path in [
         ("queen.localhost:8000", "/g/XHQGMDH"),
         ("queen.localhost", "/g/xhqgmdh/"),
@@ -36,7 +36,7 @@ def test_preview_serves_the_published_object_through_the_same_mapping(
 
 
 def test_preview_404s(api: httpx.Client, charter: Any, other_brand: Any) -> None:
-    guest_page_publish(charter=charter)
+    publish(charter)
     for host, path in [
         ("jada.localhost:8000", "/g/XHQGMDH"),  # the other brand's site has no such page
         ("nobrand.localhost", "/g/XHQGMDH"),

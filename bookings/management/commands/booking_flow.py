@@ -14,7 +14,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bookings import flow
+from bookings.admin_targets import target_live_as
 from bookings.models import Charter
+from bookings.payloads import TARGET_LABELS
+from bookings.targets import STATUS_LABELS, TARGET_MODELS, target_status
 from jada.errors import JadaError
 from jada.models import SyncState
 
@@ -43,10 +46,11 @@ class Command(BaseCommand):
         charter.refresh_from_db()
         unsynced = 0
         for kind, row in rows:
-            state = row.sync_state if row else "missing"
-            where = flow.target_live_as(kind, charter, row)
-            line = f"  {flow.TARGET_LABELS[kind]:<15} {state:<8} {where}".rstrip()
-            if state == SyncState.SYNCED:
+            status = target_status(row)
+            state = STATUS_LABELS[status] if row else "missing"
+            where = target_live_as(kind, charter, row)
+            line = f"  {TARGET_LABELS[kind]:<15} {state:<8} {where}".rstrip()
+            if status == SyncState.SYNCED:
                 self.stdout.write(self.style.SUCCESS(line))
             else:
                 unsynced += 1
@@ -60,9 +64,9 @@ class Command(BaseCommand):
         """Poll until every target is synced or failed (at once when tasks ran in-process)."""
         deadline = time.monotonic() + (0 if settings.CELERY_TASK_ALWAYS_EAGER else seconds)
         while True:
-            managers: dict[str, Any] = {kind: m._default_manager for kind, m in flow.TARGET_KINDS.items()}
+            managers: dict[str, Any] = {kind: m._default_manager for kind, m in TARGET_MODELS.items()}
             rows = [(kind, manager.filter(charter=charter).first()) for kind, manager in managers.items()]
-            done = all(row and row.sync_state in (SyncState.SYNCED, SyncState.FAILED) for _, row in rows)
+            done = all(target_status(row) in (SyncState.SYNCED, SyncState.FAILED) for _, row in rows)
             if done or time.monotonic() >= deadline:
                 return rows
             time.sleep(0.5)

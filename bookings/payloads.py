@@ -1,0 +1,153 @@
+"""What each target receives, and the fingerprint that says whether it holds the current version.
+
+The rules this module keeps:
+
+- **Allow-lists.** Each payload copies named operational fields of the charter; money and
+  internal notes never appear, so a new financial column is private by default. The crew
+  payload's free text is scrubbed here, before it leaves the office: the crew service scrubs
+  again on its side, but a legacy service may log what it receives.
+- **One builder per target, one fingerprint.** ``target_payload(kind, charter)`` is what the
+  push sends and ``target_fingerprint(kind, charter)`` is the SHA-256 of exactly that payload,
+  so "synced" can mean *holds the current content*: a target row is current only when the
+  fingerprint it last delivered equals the charter's fingerprint now (``bookings.targets``).
+- **A withdrawn target has a payload too.** A cancelled charter's page, calendar entry and crew
+  event have their own (small) payloads, so cancelling changes every fingerprint and the
+  withdrawal is tracked like any other push.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.utils import timezone
+
+from bookings.models import Charter, CharterStatus
+from crew.crew_facing import CREW_FACING_FIELDS
+from crew.scrub import scrub_text
+from guestpages.render import guest_page_context
+
+LIVE_STATUSES = (CharterStatus.CONFIRMED, CharterStatus.COMPLETED)
+TARGET_KINDS = ("guest_page", "calendar_entry", "crew_event")
+TARGET_LABELS = {"guest_page": "Guest page", "calendar_entry": "Calendar entry", "crew_event": "Crew event"}
+
+CALENDAR_ENTRY_FIELDS = (
+    "charter_id",
+    "date",
+    "title",
+    "starts_at",
+    "ends_at",
+    "vessel",
+    "brand",
+    "status",
+    "meeting_point",
+    "guest_count",
+)
+# What the SCC API accepts: the crew-facing allow-list less what the SCC side owns.
+CREW_EVENT_FIELDS = tuple(f for f in CREW_FACING_FIELDS if f not in ("id", "updated_at", "version"))
+# Guest-page context keys that depend on the moment of rendering or on where the page is served,
+# not on the charter: they stay out of the fingerprint.
+_PAGE_VOLATILE = ("csp_connect",)
+
+
+def charter_is_live(charter: Charter) -> bool:
+    return charter.status in LIVE_STATUSES
+
+
+def page_is_live(charter: Charter) -> bool:
+    """A guest page may be published before confirmation (``publish_guest_page``); only a
+    cancellation withdraws it."""
+    return charter.status != CharterStatus.CANCELLED
+
+
+def calendar_entry_payload(charter: Charter) -> dict[str, Any]:
+    """The office calendar's view of a charter (internal: guest name yes, money no)."""
+    zone = charter.brand.zone
+    local_start = timezone.localtime(charter.starts_at, zone)
+    payload = {
+        "charter_id": charter.code,
+        "date": local_start.date().isoformat(),
+        "title": f"{charter.vessel.name} · {charter.guest_name} ({charter.party_size})"[:200],
+        "starts_at": local_start.isoformat(),
+        "ends_at": timezone.localtime(charter.ends_at, zone).isoformat(),
+        "vessel": charter.vessel.name,
+        "brand": charter.brand.slug,
+        "status": charter.status,
+        "meeting_point": charter.meeting_point[:300],
+        "guest_count": charter.party_size,
+    }
+    return {name: payload[name] for name in CALENDAR_ENTRY_FIELDS}
+
+
+def crew_event_payload(charter: Charter) -> dict[str, Any]:
+    """The crew-facing event: operational fields only, free text already scrubbed."""
+    zone = charter.brand.zone
+    assignments = charter.crew_assignments.select_related("crew_member").order_by("role", "crew_member__email")
+    crew = [{"email": a.crew_member.email, "name": a.crew_member.name, "role": a.role} for a in assignments]
+    payload = {
+        "charter_ref": charter.code,
+        "title": f"{charter.vessel.name} charter, party of {charter.party_size}",
+        "starts_at": timezone.localtime(charter.starts_at, zone).isoformat(),
+        "ends_at": timezone.localtime(charter.ends_at, zone).isoformat(),
+        "vessel": scrub_text(charter.vessel.name),
+        "meeting_point": scrub_text(charter.meeting_point),
+        "guest_count": charter.party_size,
+        "crew": crew,
+        "notes": scrub_text(charter.crew_notes),
+        "status": "cancelled" if charter.status == CharterStatus.CANCELLED else "confirmed",
+    }
+    return {name: payload[name] for name in CREW_EVENT_FIELDS}
+
+
+def guest_page_payload(charter: Charter) -> dict[str, Any]:
+    """What the published page shows (the render context), and where it is published.
+
+    The brand's bucket and key template are part of it: moving a charter to another brand, or
+    changing the brand's key layout, changes what the target must hold.
+    """
+    brand = charter.brand
+    where = {"bucket": brand.bucket, "key_template": brand.guest_page_key_template, "domain": brand.domain}
+    if not page_is_live(charter):
+        return {
+            "withdrawn": True,
+            "code": charter.code,
+            **where,
+            "contact_line": brand.contact_line,
+            "theme": [brand.theme_primary_color, brand.theme_accent_color],
+        }
+    context = guest_page_context(charter)
+    for name in _PAGE_VOLATILE:
+        context.pop(name, None)
+    return {"withdrawn": False, **where, "page": context}
+
+
+def target_payload(kind: str, charter: Charter) -> dict[str, Any]:
+    if kind == "guest_page":
+        return guest_page_payload(charter)
+    if kind == "calendar_entry":
+        return calendar_entry_payload(charter) if charter_is_live(charter) else {"deleted": charter.code}
+    if kind == "crew_event":
+        return crew_event_payload(charter)
+    raise ValueError(f"Unknown target {kind!r}")
+
+
+def payload_fingerprint(payload: dict[str, Any]) -> str:
+    """SHA-256 of the payload's canonical JSON: same content, same fingerprint."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def target_fingerprint(kind: str, charter: Charter) -> str:
+    return payload_fingerprint(target_payload(kind, charter))
+
+
+def charter_fingerprints(charter: Charter) -> dict[str, str]:
+    """The charter's current fingerprint for each target."""
+    return {kind: target_fingerprint(kind, charter) for kind in TARGET_KINDS}
+
+
+def idempotency_key(target: str, payload: dict[str, Any]) -> str:
+    """Same content, same key: a replayed upsert is recognised by the receiver and changes nothing."""
+    digest = payload_fingerprint(payload)[:32]
+    return f"{target}:{payload.get('charter_id') or payload.get('charter_ref')}:{digest}"

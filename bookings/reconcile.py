@@ -1,0 +1,260 @@
+"""Keeping the targets honest after the flow ran: re-drive what was left behind, report drift.
+
+- ``redrive`` re-enqueues every target pending, failed or out of date for longer than a short
+  grace (the tasks are idempotent), and asks ``crew`` and ``guestpages`` to re-drive their own
+  ledgers. Beat runs it every few minutes; ``manage.py redrive`` on demand.
+- ``drift_report_create`` compares, for every live (or recently cancelled) charter, what each
+  target *really* holds with what it should: the S3 object's fingerprint (its metadata) in the
+  right brand's bucket and in no other, the SCC event's content, the calendar entry's content.
+  It asks ``guestpages`` and the two API clients — it never reads their buckets or tables
+  itself — with at most one read per charter per target (the calendar is read as one range,
+  each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
+  re-pushes what drifted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from bookings.calendar_client import CalendarClient, calendar_client
+from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport
+from bookings.payloads import (
+    CALENDAR_ENTRY_FIELDS,
+    CREW_EVENT_FIELDS,
+    LIVE_STATUSES,
+    TARGET_KINDS,
+    calendar_entry_payload,
+    charter_is_live,
+    crew_event_payload,
+    page_is_live,
+    target_fingerprint,
+)
+from bookings.targets import TARGET_MODELS, out_of_date_q, targets_mark_pending
+from bookings.tasks import target_push_enqueue
+from guestpages import services as pages
+from jada.errors import JadaError
+from jada.models import SyncState
+
+logger = logging.getLogger(__name__)
+
+# Longer than a task's time limit plus a few back-offs, so a target merely waiting for its own
+# retry is not re-driven on top of it; short enough that a lost message costs minutes, not hours.
+REDRIVE_AFTER = timedelta(minutes=5)
+REDRIVE_MAX_ATTEMPTS = 40
+REDRIVE_BATCH = 500
+CANCELLED_CHECKED_FOR = timedelta(days=60)
+CALENDAR_WINDOW = (timedelta(days=60), timedelta(days=400))
+
+Finding = dict[str, str]
+
+
+# --- re-drive ---------------------------------------------------------------------------------------
+
+
+def targets_redrive(*, older_than: timedelta = REDRIVE_AFTER) -> dict[str, int]:
+    """Re-enqueue every target pending, syncing (worker died), failed or out of date for longer
+    than ``older_than``; returns how many of each target kind."""
+    now = timezone.now()
+    stale = (
+        Q(sync_state__in=[SyncState.PENDING, SyncState.SYNCING])
+        | Q(sync_state=SyncState.FAILED, attempts__lt=REDRIVE_MAX_ATTEMPTS)
+        | out_of_date_q()
+    )
+    counts = {}
+    for kind, model in TARGET_MODELS.items():
+        manager = model._default_manager
+        with transaction.atomic():
+            ids = list(
+                manager.select_for_update(skip_locked=True)
+                .filter(stale, updated_at__lt=now - older_than)
+                .values_list("pk", flat=True)[:REDRIVE_BATCH]
+            )
+            # Out-of-date rows that somehow stayed "synced" become pending, so the push claims them.
+            manager.filter(pk__in=ids, sync_state=SyncState.SYNCED).update(sync_state=SyncState.PENDING)
+            # Touching updated_at makes the next beat run wait a full interval before trying again.
+            manager.filter(pk__in=ids).update(updated_at=now)
+            for pk in ids:
+                target_push_enqueue(kind, pk)
+        counts[kind] = len(ids)
+    return counts
+
+
+def redrive(*, older_than: timedelta = REDRIVE_AFTER) -> dict[str, int]:
+    """Everything left behind: targets, crew notifications, guest messages. Counts per kind."""
+    counts = targets_redrive(older_than=older_than)
+    for name, ledger_redrive in _ledgers():
+        counts[name] = ledger_redrive(older_than=older_than)
+    if any(counts.values()):
+        logger.info("re-drove %s", counts)
+    return counts
+
+
+LEDGER_REDRIVES = {
+    "crew_notifications": "crew.notifications.crew_notifications_redrive",
+    "guest_messages": "guestpages.messages.guest_messages_redrive",
+}
+
+
+def _ledgers() -> list[tuple[str, Callable[..., int]]]:
+    """The other apps' outboxes and their own re-drive functions (each app owns its ledger)."""
+    found = []
+    for name, path in LEDGER_REDRIVES.items():
+        try:
+            found.append((name, import_string(path)))
+        except ImportError:  # that ledger is not part of this build
+            continue
+    return found
+
+
+# --- drift ------------------------------------------------------------------------------------------
+
+
+def drift_report_create(
+    *, repair: bool = False, calendar: CalendarClient | None = None, scc: Any = None
+) -> DriftReport:
+    """Record every disagreement between what the charters say and what the targets hold."""
+    since = timezone.now() - CANCELLED_CHECKED_FOR
+    charters = list(
+        Charter.objects.select_related("brand", "vessel", "guest_page", "crew_event")
+        .filter(Q(status__in=LIVE_STATUSES) | Q(status=CharterStatus.CANCELLED, ends_at__gte=since))
+        .filter(Q(guest_page__isnull=False) | Q(calendar_entry__isnull=False) | Q(crew_event__isnull=False))
+        .order_by("starts_at")
+    )
+    findings: list[Finding] = []
+    findings += _pages_drift(charters)
+    findings += _calendar_drift(charters, calendar)
+    findings += _crew_events_drift(charters, scc)
+    report = DriftReport.objects.create(findings=findings, finding_count=len(findings))
+    if repair:
+        drift_repair(findings=findings)
+    return report
+
+
+def drift_repair(*, findings: list[Finding]) -> int:
+    """Re-push each (charter, target) a finding names; returns how many pushes were enqueued."""
+    wanted: dict[str, set[str]] = {}
+    for finding in findings:
+        if finding["target"] in TARGET_KINDS and finding["charter"] and finding["kind"] != "unchecked":
+            wanted.setdefault(finding["charter"], set()).add(finding["target"])
+    count = 0
+    for code, kinds in wanted.items():
+        with transaction.atomic():
+            charter = Charter.objects.select_related("brand", "vessel").filter(code=code).first()
+            if charter is not None:
+                count += len(targets_mark_pending(charter=charter, kinds=sorted(kinds), force=True))
+    return count
+
+
+def _finding(kind: str, charter: str, target: str, detail: str) -> Finding:
+    return {"kind": kind, "charter": charter, "target": target, "detail": detail}
+
+
+def _pages_drift(charters: list[Charter]) -> list[Finding]:
+    found = []
+    brands = list(Brand.objects.all())
+    elsewhere: dict[int, set[str]] = {}
+    for brand in brands:
+        try:
+            elsewhere[brand.pk] = pages.guest_page_keys(brand=brand)
+        except JadaError as exc:
+            found.append(_finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}"))
+    for charter in charters:
+        key = pages.guest_page_object_key(charter)
+        try:
+            held = pages.guest_page_held(brand=charter.brand, bucket=charter.brand.bucket, key=key)
+        except JadaError as exc:
+            found.append(_finding("unchecked", charter.code, "guest_page", exc.message))
+            continue
+        where = f"s3://{charter.brand.bucket}/{key}"
+        if held is None and page_is_live(charter):
+            found.append(_finding("missing", charter.code, "guest_page", f"{where} does not exist"))
+        elif held is not None and held.fingerprint != target_fingerprint("guest_page", charter):
+            what = "still shows the charter" if not page_is_live(charter) and held.state == "live" else "differs"
+            found.append(_finding("content_differs", charter.code, "guest_page", f"{where} {what}"))
+        for brand in brands:
+            if brand.pk != charter.brand_id and key in elsewhere.get(brand.pk, set()):
+                detail = f"s3://{brand.bucket}/{key} also holds it (brand {brand.slug})"
+                found.append(_finding("wrong_bucket", charter.code, "guest_page", detail))
+    return found
+
+
+def _same(field: str, want: Any, got: Any) -> bool:
+    if field in ("starts_at", "ends_at") and want and got:
+        try:
+            return bool(datetime.fromisoformat(str(want)) == datetime.fromisoformat(str(got)))
+        except ValueError:
+            return False
+    if field == "crew":
+        key = lambda entries: sorted((e.get("email", "").lower(), e.get("name"), e.get("role")) for e in entries or [])  # noqa: E731
+        return bool(key(want) == key(got))
+    return bool(want == got)
+
+
+def _differences(want: dict[str, Any], got: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
+    return [name for name in fields if not _same(name, want.get(name), got.get(name))]
+
+
+def _calendar_drift(charters: list[Charter], calendar: CalendarClient | None) -> list[Finding]:
+    today = timezone.localdate()
+    try:
+        client = calendar or calendar_client()
+        entries = client.entries_between(today - CALENDAR_WINDOW[0], today + CALENDAR_WINDOW[1])
+    except JadaError as exc:
+        return [_finding("unchecked", "", "calendar_entry", f"the calendar could not be read: {exc.message}")]
+    held = {str(entry.get("charter_id", "")).upper(): entry for entry in entries}
+    found = []
+    in_window = {
+        c.code: c for c in charters if today - CALENDAR_WINDOW[0] <= c.starts_at.date() <= today + CALENDAR_WINDOW[1]
+    }
+    for code, charter in in_window.items():
+        entry = held.get(code)
+        if charter_is_live(charter):
+            if entry is None:
+                found.append(_finding("missing", code, "calendar_entry", "the calendar has no entry"))
+                continue
+            differs = _differences(calendar_entry_payload(charter), entry, CALENDAR_ENTRY_FIELDS)
+            if differs:
+                found.append(_finding("content_differs", code, "calendar_entry", "differs in " + ", ".join(differs)))
+        elif entry is not None:
+            found.append(_finding("content_differs", code, "calendar_entry", "the charter is cancelled"))
+    known = set(CalendarEntry.objects.filter(charter__code__in=list(held)).values_list("charter__code", flat=True))
+    for code in sorted(set(held) - known - set(in_window)):
+        found.append(_finding("orphan", code, "calendar_entry", "no charter of ours has this entry"))
+    return found
+
+
+def _crew_events_drift(charters: list[Charter], scc: Any) -> list[Finding]:
+    from crew.client import scc_client
+
+    found = []
+    try:
+        client = scc or scc_client()
+    except JadaError as exc:
+        return [_finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")]
+    for charter in charters:
+        row = getattr(charter, "crew_event", None)
+        try:
+            event = client.event_get(row.remote_id) if row and row.remote_id else client.event_find(charter.code)
+        except JadaError as exc:
+            found.append(_finding("unchecked", charter.code, "crew_event", exc.message))
+            continue
+        if event is None:
+            if charter_is_live(charter):
+                found.append(_finding("missing", charter.code, "crew_event", "SCC has no event"))
+            continue
+        if not charter_is_live(charter):
+            if event.get("status") != "cancelled":
+                found.append(_finding("content_differs", charter.code, "crew_event", "the event is not cancelled"))
+            continue
+        differs = _differences(crew_event_payload(charter), event, CREW_EVENT_FIELDS)
+        if differs:
+            found.append(_finding("content_differs", charter.code, "crew_event", "differs in " + ", ".join(differs)))
+    return found

@@ -1,0 +1,357 @@
+"""The targets: claim → push → record. The only code that writes a target row's sync state.
+
+A charter has three targets — its guest page, its calendar entry and its crew event — each
+mirrored by one row (``GuestPage``, ``CalendarEntry``, ``CrewEvent``). The rules kept here:
+
+- **One owner.** Only this module moves a row through ``pending → syncing → synced / failed``,
+  counts attempts, keeps the last error and records the fingerprint the target last received.
+  ``guestpages`` and ``crew`` (and the calendar client) do the remote work and report back.
+- **Synced means current.** ``targets_mark_pending`` stores the fingerprint the charter wants
+  now; a push records what it delivered. ``target_status`` derives what staff see: *out of
+  date* whenever the two differ, green only when they match.
+- **Pushes are idempotent and push the present.** A push sends the charter's *current* payload
+  (upserts by charter, content-derived idempotency keys, withdraw twice = once). If the charter
+  changed while the push was in flight it pushes again, so an older version can never be left
+  live after a newer one; a row put back to ``pending`` meanwhile keeps it, so the newer round's
+  task decides the final state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from bookings.calendar_client import CalendarClient, calendar_client
+from bookings.models import Brand, CalendarEntry, Charter
+from bookings.payloads import (
+    TARGET_KINDS,
+    charter_is_live,
+    idempotency_key,
+    page_is_live,
+    payload_fingerprint,
+    target_fingerprint,
+    target_payload,
+)
+from crew.models import CrewEvent
+from guestpages import cdn
+from guestpages import services as pages
+from guestpages.models import GuestPage
+from jada.aws import aws_is_transient
+from jada.errors import JadaError, RemoteError
+from jada.models import SyncedMirror, SyncState
+
+logger = logging.getLogger(__name__)
+
+TARGET_MODELS: dict[str, type[SyncedMirror]] = {
+    "guest_page": GuestPage,
+    "calendar_entry": CalendarEntry,
+    "crew_event": CrewEvent,
+}
+OUT_OF_DATE = "out_of_date"
+# What staff see, derived from the row: its own word for "holds an older version".
+STATUS_LABELS = {
+    SyncState.SYNCED: "synced",
+    OUT_OF_DATE: "out of date",
+    SyncState.PENDING: "pending",
+    SyncState.SYNCING: "syncing",
+    SyncState.FAILED: "failed",
+    "none": "none",
+}
+
+
+def target_status(row: SyncedMirror | None) -> str:
+    """synced / out_of_date / pending / syncing / failed / none — derived, never stored as a word."""
+    if row is None:
+        return "none"
+    if row.sync_state == SyncState.FAILED:
+        return SyncState.FAILED
+    if row.delivered_fingerprint and row.delivered_fingerprint != row.wanted_fingerprint:
+        return OUT_OF_DATE
+    if row.sync_state == SyncState.SYNCED:
+        return SyncState.SYNCED
+    return str(row.sync_state)
+
+
+def out_of_date_q(prefix: str = "") -> Q:
+    """Rows (or, with ``prefix="guest_page__"``, charters) whose target holds an older version."""
+    delivered = f"{prefix}delivered_fingerprint"
+    return (
+        ~Q(**{delivered: ""})
+        & ~Q(**{delivered: F(f"{prefix}wanted_fingerprint")})
+        & ~Q(**{f"{prefix}sync_state": SyncState.FAILED})
+    )
+
+
+# --- marking: a new round for a target ------------------------------------------------------------
+
+
+def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KINDS, force: bool = False) -> list[str]:
+    """Mark the charter's targets whose content changed (all of ``kinds`` with ``force``) pending
+    with the fingerprint wanted now, and enqueue their pushes on commit. Returns the kinds marked.
+
+    Runs inside the caller's transaction: nothing is enqueued unless it commits.
+    """
+    from bookings import tasks
+
+    marked = []
+    for kind in kinds:
+        wanted = target_fingerprint(kind, charter)
+        row, _ = TARGET_MODELS[kind]._default_manager.get_or_create(charter=charter)
+        current = row.sync_state == SyncState.SYNCED and row.delivered_fingerprint == wanted
+        if current and not force:
+            if row.wanted_fingerprint != wanted:
+                row.wanted_fingerprint = wanted
+                row.save(update_fields=["wanted_fingerprint", "updated_at"])
+            continue
+        row.sync_state, row.attempts, row.last_error, row.wanted_fingerprint = SyncState.PENDING, 0, "", wanted
+        row.save(update_fields=["sync_state", "attempts", "last_error", "wanted_fingerprint", "updated_at"])
+        tasks.target_push_enqueue(kind, row.pk)
+        marked.append(kind)
+    return marked
+
+
+def guest_pages_mark_pending(*, charters: QuerySet[Charter]) -> list[int]:
+    """``targets_mark_pending`` for many charters' guest pages, without one task each: the
+    caller publishes them in bulk (``guest_pages_push_bulk``). Returns the charter ids marked."""
+    marked = []
+    for charter in charters.select_related("brand", "vessel"):
+        wanted = target_fingerprint("guest_page", charter)
+        row, _ = GuestPage.objects.get_or_create(charter=charter)
+        if row.sync_state == SyncState.SYNCED and row.delivered_fingerprint == wanted:
+            continue
+        GuestPage.objects.filter(pk=row.pk).update(
+            sync_state=SyncState.PENDING,
+            attempts=0,
+            last_error="",
+            wanted_fingerprint=wanted,
+            updated_at=timezone.now(),
+        )
+        marked.append(charter.pk)
+    return marked
+
+
+# --- pushing: claim, push the present, record -----------------------------------------------------
+
+
+def target_push(*, kind: str, row_id: int, final_attempt: bool = True, client: Any = None) -> str:
+    """Push one target of one charter; returns the row's state after this run ("skipped" when the
+    row is gone or already current). Raises ``RemoteError`` so the task can decide to retry."""
+    model = TARGET_MODELS[kind]
+    row = _row_claim(model, row_id)
+    if row is None:
+        return "skipped"
+    push = _PUSHES[kind]
+    try:
+        for _ in range(3):
+            payload = target_payload(kind, row.charter)
+            fingerprint = payload_fingerprint(payload)
+            extra = push(row, payload, fingerprint, client)
+            row.charter = Charter.objects.select_related("brand", "vessel").get(pk=row.charter_id)
+            if target_fingerprint(kind, row.charter) == fingerprint:
+                break
+    except RemoteError as exc:
+        _row_failed(row, exc.message, retrying=exc.transient and not final_attempt)
+        raise
+    except (ClientError, BotoCoreError) as exc:
+        transient = aws_is_transient(exc)
+        _row_failed(row, f"AWS: {exc}"[:500], retrying=transient and not final_attempt)
+        raise RemoteError(f"AWS: {exc}"[:500], transient=transient) from exc
+    except SoftTimeLimitExceeded as exc:
+        message = "The push took longer than the task's time limit."
+        _row_failed(row, message, retrying=not final_attempt)
+        raise RemoteError(message, transient=True) from exc
+    except JadaError as exc:
+        _row_failed(row, exc.message, retrying=False)
+        raise RemoteError(exc.message, transient=False) from exc
+    except Exception as exc:
+        logger.exception("%s %s failed with a bug", kind, row_id)
+        _row_failed(row, f"Internal error ({type(exc).__name__}); it has been logged.", retrying=False)
+        raise
+    _row_done(row, fingerprint, extra)
+    return SyncState.SYNCED
+
+
+def _row_claim(model: type[SyncedMirror], row_id: int) -> Any:
+    """pending/failed/syncing → syncing, one more attempt; None if the row is gone or current.
+
+    A row left ``syncing`` by a worker that died is claimed again: the push is idempotent.
+    """
+    with transaction.atomic():
+        manager: Any = model._default_manager
+        row: Any = (
+            manager.select_for_update(of=("self",))
+            .select_related("charter__brand", "charter__vessel")
+            .filter(pk=row_id)
+            .first()
+        )
+        if row is None or (row.sync_state == SyncState.SYNCED and row.delivered_fingerprint == row.wanted_fingerprint):
+            return None
+        row.sync_state, row.attempts = SyncState.SYNCING, row.attempts + 1
+        row.save(update_fields=["sync_state", "attempts", "updated_at"])
+    return row
+
+
+def _row_done(row: Any, fingerprint: str, extra: dict[str, Any]) -> None:
+    # What was delivered is recorded whatever happened meanwhile; the state only if no newer round
+    # (pending) started, whose own task then decides.
+    now = timezone.now()
+    manager = type(row)._default_manager
+    with transaction.atomic():
+        manager.filter(pk=row.pk).update(delivered_fingerprint=fingerprint, **extra)
+        manager.filter(pk=row.pk).exclude(sync_state=SyncState.PENDING).update(
+            sync_state=SyncState.SYNCED,
+            last_error="",
+            last_synced_at=now,
+            wanted_fingerprint=fingerprint,
+            updated_at=now,
+        )
+
+
+def _row_failed(row: Any, error: str, *, retrying: bool) -> None:
+    message = f"{error} (retrying automatically)" if retrying else error
+    type(row)._default_manager.filter(pk=row.pk).exclude(sync_state=SyncState.PENDING).update(
+        sync_state=SyncState.FAILED, last_error=message[:2000], updated_at=timezone.now()
+    )
+
+
+# --- the three pushes: each returns the row fields it learnt ---------------------------------------
+
+
+def _guest_page_push(page: GuestPage, payload: dict[str, Any], fingerprint: str, _client: Any) -> dict[str, Any]:
+    charter = page.charter
+    version = page.published_version + 1
+    key = pages.guest_page_object_key(charter)
+    if page_is_live(charter):
+        placed = pages.guest_page_publish(charter=charter, version=version, fingerprint=fingerprint)
+    else:
+        ever = bool(page.object_key) and page.bucket.lower() == charter.brand.bucket.lower() and page.object_key == key
+        placed = pages.guest_page_withdraw(
+            charter=charter, version=version, fingerprint=fingerprint, ever_published=ever
+        )
+    moved = page.object_key and (page.bucket.lower(), page.object_key) != (charter.brand.bucket.lower(), key)
+    if moved:
+        owner = Brand.objects.filter(bucket__iexact=page.bucket).first()
+        pages.guest_page_remove(
+            brand=owner, bucket=page.bucket, key=page.object_key, code=charter.code, version=version
+        )
+        page.object_key = ""
+    if not placed.key:  # never published, nothing written
+        return {"withdrawn": True, "object_key": page.object_key, "remote_id": ""}
+    return {
+        "bucket": placed.bucket,
+        "object_key": placed.key,
+        "public_url": placed.public_url,
+        "published_version": version,
+        "withdrawn": placed.withdrawn,
+        "remote_id": placed.public_url if not placed.withdrawn else placed.key,
+    }
+
+
+def _calendar_entry_push(entry: CalendarEntry, payload: dict[str, Any], _fp: str, client: Any) -> dict[str, Any]:
+    calendar: CalendarClient = client or calendar_client()  # one per process: building one cost more than a call
+    charter = entry.charter
+    if not charter_is_live(charter):
+        calendar.entry_delete(charter.code)
+        return {"remote_id": ""}
+    stored = calendar.entry_upsert(payload, idempotency_key=idempotency_key("calendar", payload))
+    return {"remote_id": str(stored.get("charter_id") or charter.code)[:200]}
+
+
+def _crew_event_push(event: CrewEvent, payload: dict[str, Any], _fp: str, client: Any) -> dict[str, Any]:
+    from crew.client import scc_client
+
+    scc = client or scc_client()  # shared per process: building a client per task cost more than the call
+    charter = event.charter
+    if charter_is_live(charter):
+        return {"remote_id": str(scc.event_upsert(payload)["id"])[:200]}
+    event_id = event.remote_id
+    if not event_id:
+        # No id recorded, yet an earlier attempt may have created the event before its worker
+        # died: look it up by charter rather than assume there is nothing to cancel.
+        found = scc.event_find(charter.code)
+        if found is None:
+            return {"remote_id": ""}
+        event_id = str(found["id"])
+    scc.event_cancel(event_id)  # cancelling twice is cancelling once; crew are told once
+    return {"remote_id": event_id}
+
+
+_PUSHES: dict[str, Callable[[Any, dict[str, Any], str, Any], dict[str, Any]]] = {
+    "guest_page": _guest_page_push,
+    "calendar_entry": _calendar_entry_push,
+    "crew_event": _crew_event_push,
+}
+
+
+# --- the bulk guest-page push (a brand's theme or layout changed) ---------------------------------
+
+
+def guest_pages_push_bulk(*, brand_id: int, batch: int = 500) -> dict[str, int]:
+    """Publish every pending or out-of-date guest page of one brand, a batch at a time, with one
+    CDN invalidation per batch instead of one per page. Returns counts of synced and failed."""
+    counts = {"synced": 0, "failed": 0}
+    brand = Brand.objects.get(pk=brand_id)
+    while True:
+        with transaction.atomic():
+            rows = list(
+                GuestPage.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("charter__brand", "charter__vessel")
+                .filter(charter__brand=brand, sync_state=SyncState.PENDING)[:batch]
+            )
+            GuestPage.objects.filter(pk__in=[r.pk for r in rows]).update(
+                sync_state=SyncState.SYNCING, attempts=F("attempts") + 1, updated_at=timezone.now()
+            )
+        if not rows:
+            return counts
+        by_charter = {row.charter_id: row for row in rows}
+        live = [row for row in rows if page_is_live(row.charter)]
+        for row in rows:
+            if not page_is_live(row.charter):  # cancelled meanwhile: the ordinary push withdraws it
+                GuestPage.objects.filter(pk=row.pk).update(sync_state=SyncState.PENDING)
+                from bookings import tasks
+
+                tasks.target_push_enqueue("guest_page", row.pk)
+        orders = [
+            pages.PageOrder(row.charter, row.published_version + 1, target_fingerprint("guest_page", row.charter))
+            for row in live
+        ]
+        results = pages.guest_pages_publish_many(brand=brand, orders=orders)
+        old_paths: list[str] = []
+        for order in orders:
+            row, outcome = by_charter[order.charter.pk], results[order.charter.pk]
+            if isinstance(outcome, JadaError):
+                _row_failed(row, outcome.message, retrying=False)
+                counts["failed"] += 1
+                continue
+            moved = row.object_key and (row.bucket.lower(), row.object_key) != (outcome.bucket.lower(), outcome.key)
+            if moved:  # the key layout changed: the old object goes (invalidated below, in one batch)
+                owner = Brand.objects.filter(bucket__iexact=row.bucket).first()
+                pages.guest_page_remove(
+                    brand=owner,
+                    bucket=row.bucket,
+                    key=row.object_key,
+                    code=row.charter.code,
+                    version=order.version,
+                    invalidate=False,
+                )
+                old_paths.append(f"/{row.object_key}")
+            extra = {
+                "bucket": outcome.bucket,
+                "object_key": outcome.key,
+                "public_url": outcome.public_url,
+                "published_version": order.version,
+                "withdrawn": False,
+                "remote_id": outcome.public_url,
+            }
+            _row_done(row, order.fingerprint, extra)
+            counts["synced"] += 1
+        if old_paths and brand.distribution_id:
+            reference = cdn.bulk_caller_reference(brand, [f"moved:{p}" for p in old_paths])
+            cdn.cdn_invalidate(brand=brand, paths=old_paths, caller_reference=reference)
