@@ -4,5 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/scc/", include("crew.api_urls")),
-    path("crew/", include("crew.portal_urls")),
+    path("crew/", include("crew.portal.urls")),
 ]
