@@ -35,7 +35,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.apps import apps
 from django.conf import settings
 
-from jada.aws import aws_client
+from jada.aws import aws_client, aws_is_transient
 from jada.errors import ConfigurationError, RemoteError
 from jada.http import JsonApiClient
 
@@ -76,7 +76,8 @@ def scc_service_key() -> str:
         secret = aws_client("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString") or ""
     except (BotoCoreError, ClientError) as exc:
         raise RemoteError(
-            f"Could not read the SCC service key from Secrets Manager ({type(exc).__name__}).", transient=True
+            f"Could not read the SCC service key from Secrets Manager ({type(exc).__name__}).",
+            transient=aws_is_transient(exc),
         ) from None
     try:
         parsed = json.loads(secret)

@@ -1,9 +1,12 @@
-"""The one factory for boto3 clients and resources.
+"""The one factory for boto3 clients and resources, and the one classification of AWS errors.
 
 Every AWS call in the project goes through here so that ``AWS_ENDPOINT_URL`` (moto locally and
 in tests, unset for real AWS) and the retry policy are applied everywhere. Clients are cached
 per (service, region, endpoint); ``aws_clients_reset()`` drops them when a test starts a new
 moto mock, since a client made before the mock would bypass it.
+
+``aws_is_transient`` and ``aws_is_not_found`` are the only places that read AWS error codes to
+decide whether a retry may help or whether a thing is simply absent; every adapter asks them.
 """
 
 from __future__ import annotations
@@ -14,6 +17,13 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoRegionError,
+    ParamValidationError,
+    UnknownServiceError,
+)
 from django.conf import settings
 
 _RETRY_CONFIG = Config(
@@ -106,3 +116,96 @@ def aws_clients_reset() -> None:
         hooks = list(_reset_hooks)
     for hook in hooks:
         hook()
+
+
+# --- classifying AWS errors: the one place that says what a retry may fix ----------------------
+
+# Throttling and server-side hiccups worth another attempt: botocore's own standard-retry lists
+# (botocore/retries/standard.py, pinned by a test so an upgrade cannot leave us behind) plus the
+# S3/CloudFront codes our adapters meet. Anything else (access denied, validation, a missing
+# bucket) is permanent: retrying only delays the message a person must read.
+TRANSIENT_CODES = frozenset(
+    {
+        # throttled
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "RequestThrottled",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+        "TooManyInvalidationsInProgress",
+        # transient server / network
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalError",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
+TRANSIENT_STATUSES = frozenset({429})
+# "The thing asked for does not exist": S3's HEAD answers a bare "404"; the rest name it.
+NOT_FOUND_CODES = frozenset(
+    {
+        "404",
+        "NotFound",
+        "NoSuchKey",
+        "NoSuchBucket",
+        "NoSuchDistribution",
+        "NoSuchFunctionExists",
+        "ResourceNotFoundException",
+    }
+)
+# Client-side mistakes botocore raises before sending anything: a retry repeats the mistake.
+_PERMANENT_BOTOCORE = (ParamValidationError, NoRegionError, UnknownServiceError)
+
+
+def aws_error_code(exc: BaseException) -> str:
+    """The ``Error.Code`` of a ``ClientError`` ("" for anything else)."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "") or "")
+    return ""
+
+
+def aws_error_status(exc: BaseException) -> int:
+    """The HTTP status AWS answered a ``ClientError`` with (0 for anything else)."""
+    if isinstance(exc, ClientError):
+        try:
+            return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        except (TypeError, ValueError):
+            return 0
+    return 0
+
+
+def aws_is_transient(exc: BaseException) -> bool:
+    """True when another attempt may succeed: throttling, a 5xx, or AWS not being reachable.
+
+    A ``BotoCoreError`` is transient (connection refused, timeouts, resets) unless botocore
+    refused the call itself (bad parameters, no region). Exceptions that are not AWS's: False.
+    """
+    if isinstance(exc, ClientError):
+        status = aws_error_status(exc)
+        return aws_error_code(exc) in TRANSIENT_CODES or status >= 500 or status in TRANSIENT_STATUSES
+    if isinstance(exc, BotoCoreError):
+        return not isinstance(exc, _PERMANENT_BOTOCORE)
+    return False
+
+
+def aws_is_not_found(exc: BaseException) -> bool:
+    """True when AWS says the key, bucket, table, distribution or function asked for does not exist.
+
+    Callers that must tell a missing object from a missing bucket (a misconfiguration) check
+    ``aws_error_code`` for ``NoSuchBucket`` first.
+    """
+    if not isinstance(exc, ClientError):
+        return False
+    return aws_error_code(exc) in NOT_FOUND_CODES or aws_error_status(exc) == 404
