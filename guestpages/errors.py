@@ -23,6 +23,8 @@ class BrandMisconfigured(ConfigurationError):
 class GuestPageRemoteError(RemoteError):
     """S3 or CloudFront refused or failed while publishing."""
 
+    public_message = "The photo store is not answering; try again in a minute."
+
 
 def aws_error(what: str, exc: ClientError) -> GuestPageRemoteError:
     """A botocore ``ClientError`` as our error, transient or not as ``jada.aws`` classifies it."""

@@ -36,13 +36,26 @@ THUMBNAIL_SECONDS = 300
 class PhotoWindowClosed(GuestPageError):
     """The charter's photo window is not open now; ``window`` says when it opens or that it closed."""
 
+    http_status = 403
+
     def __init__(self, message: str, *, window: PhotoWindow) -> None:
         super().__init__(message, code=window.state)
         self.window = window
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "error": self.message,
+            "state": self.window.state,
+            "opens_at": self.window.opens_at.isoformat(),
+            "closes_at": self.window.closes_at.isoformat(),
+        }
+
 
 class PhotoRejected(GuestPageError):
-    """The uploaded object is not an acceptable photo (missing, wrong type, too large)."""
+    """The uploaded object is not an acceptable photo (missing, wrong type, too large); ``code`` is the field."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.message, "field": self.code}
 
 
 def photo_prefix(charter: Charter) -> str:
