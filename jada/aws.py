@@ -12,7 +12,8 @@ decide whether a retry may help or whether a thing is simply absent; every adapt
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -25,6 +26,8 @@ from botocore.exceptions import (
     UnknownServiceError,
 )
 from django.conf import settings
+
+from jada.errors import RemoteError
 
 _RETRY_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
@@ -209,3 +212,17 @@ def aws_is_not_found(exc: BaseException) -> bool:
     if not isinstance(exc, ClientError):
         return False
     return aws_error_code(exc) in NOT_FOUND_CODES or aws_error_status(exc) == 404
+
+
+@contextmanager
+def aws_retry_only_transient() -> Iterator[None]:
+    """For a task whose ``autoretry_for`` lists ``ClientError``/``BotoCoreError``: a permanent AWS
+    error leaves as ``RemoteError(transient=False)``, which no task retries. Retrying access
+    denied or a missing table for half an hour only delays the log line a person must read."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        if aws_is_transient(exc):
+            raise
+        code = aws_error_code(exc) or type(exc).__name__
+        raise RemoteError(f"AWS refused ({code}): {exc}"[:500], transient=False, code=code) from exc

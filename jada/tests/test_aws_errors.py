@@ -127,3 +127,14 @@ def test_what_moto_answers_for_missing_things_is_not_found() -> None:
         answers.append(caught.value)
     assert [aws_is_not_found(exc) for exc in answers] == [True] * 4
     assert [aws_is_transient(exc) for exc in answers] == [False] * 4
+
+
+def test_retry_only_transient_lets_throttling_through_and_turns_refusals_final() -> None:
+    from jada.aws import aws_retry_only_transient
+    from jada.errors import RemoteError
+
+    with pytest.raises(ClientError), aws_retry_only_transient():
+        raise client_error("ThrottlingException")
+    with pytest.raises(RemoteError) as caught, aws_retry_only_transient():
+        raise client_error("AccessDeniedException", 403)
+    assert caught.value.transient is False and caught.value.code == "AccessDeniedException"
