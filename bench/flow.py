@@ -74,7 +74,7 @@ def _remote_calls(charter: Any, *, brand: Any, http: Any, url: str) -> float:
     """The flow's remote calls for ``charter``, each timed alone; returns their sum in seconds."""
     from django.conf import settings
 
-    from bookings.flow import calendar_entry_payload, crew_event_payload
+    from bookings.payloads import calendar_entry_payload, crew_event_payload
     from crew.dynamo import DELIVERY_ATTRIBUTE, EVENT_SK, crew_event_id, event_pk
     from guestpages.cloudfront import guest_page_key
     from guestpages.render import guest_page_render

@@ -1,8 +1,9 @@
 """``publish``: publish many guest pages in bulk vs ``put_object`` of the same bytes.
 
-Product: ``guestpages.services.guest_pages_publish_many(charters=...)`` — per page: claim the
-row, render the brand-themed page, write it through the brand's django-storages backend, mark it
-published with an audit entry; per brand: one batched CloudFront invalidation. Baseline: the same
+Product: a brand's bulk re-publish, ``bookings.targets.guest_pages_push_bulk`` after
+``guest_pages_mark_pending`` (what saving a brand's theme does) — per page: claim the row,
+render the brand-themed page, write it through the brand's django-storages backend with its
+fingerprint, record it delivered; per batch: one CloudFront invalidation. Baseline: the same
 rendered bytes (rendered before the clock starts) to the same keys with the low-level S3
 client's ``put_object`` and the same Content-Type and Cache-Control. Unit: pages per second.
 """
@@ -20,7 +21,8 @@ def run(ctx: Context) -> harness.Result:
     from guestpages.cloudfront import guest_page_key
     from guestpages.models import GuestPage
     from guestpages.render import guest_page_render
-    from guestpages.services import guest_pages_publish_many
+    from bookings.models import Charter
+    from bookings.targets import guest_pages_mark_pending, guest_pages_push_bulk
     from guestpages.storage import GUEST_PAGE_CACHE_CONTROL
     from jada.aws import aws_client
 
@@ -39,10 +41,13 @@ def run(ctx: Context) -> harness.Result:
 
     def product() -> float:
         before = invalidation_count()
+        GuestPage.objects.filter(charter__in=charters).update(wanted_fingerprint="", sync_state="pending")
         with harness.stopwatch() as elapsed:
-            rows = guest_pages_publish_many(charters=charters)
+            guest_pages_mark_pending(charters=Charter.objects.filter(pk__in=[c.pk for c in charters]))
+            guest_pages_push_bulk(brand_id=brand.pk)
         seconds = elapsed()
-        published.append(sum(1 for row in rows if row.sync_state == "synced"))
+        rows = GuestPage.objects.filter(charter__in=charters, sync_state="synced")
+        published.append(rows.count())
         invalidations.append(invalidation_count() - before)
         return harness.rate(count, seconds)
 

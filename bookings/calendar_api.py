@@ -1,42 +1,37 @@
-"""The JADA Internal Calendar API: ``/api/calendar`` (``X-Dashboard-Token``).
+"""The JADA Internal Calendar API: ``/api/calendar`` (``X-Dashboard-Token``), a router of ``jada.api``.
 
 It replaces the hand-run curl calls against the old dashboard: one entry per charter, upserted
 by ``charter_id``, so any caller may repeat a POST safely. The token check is one small
-function (``dashboard_token_valid``); every refusal is JSON, and no input — a huge header, a
-body that is not UTF-8, JSON that is not an object — gets past validation into a 500.
+function (``dashboard_token_valid``); bodies, errors and the size cap are the shared plumbing's,
+so no input — a huge header, a body that is not UTF-8, JSON that is not an object — gets past
+validation into a 500. Unknown fields in a body are ignored by the schema and never stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.views.decorators.csrf import csrf_exempt
+from ninja import Field, Query, Router, Schema, Status
+from ninja.security import APIKeyHeader
+from pydantic import StrictInt, StrictStr, ValidationInfo, field_validator
 
 from bookings.models import InternalCalendarEvent
+from jada.api import not_allowed
+from jada.errors import ConfigurationError, CredentialsRefused, FieldError, NotFoundError
 
 CHARTER_ID_RE = re.compile(r"[A-Za-z0-9]{1,32}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MAX_RANGE_DAYS = 731
 TEXT_LIMITS = {"title": 200, "vessel": 100, "brand": 40, "status": 16, "meeting_point": 300}
-
-
-class FieldError(Exception):
-    """A request field that is missing or malformed; answered with 400 naming the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def dashboard_token_valid(presented: str | None) -> bool:
@@ -53,18 +48,124 @@ def dashboard_token_valid(presented: str | None) -> bool:
     return hmac.compare_digest(got, want)
 
 
-def _error(status: int, message: str, **extra: str) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+class DashboardToken(APIKeyHeader):
+    """``X-Dashboard-Token``: 503 while the server has no token, 401 for a missing or wrong one."""
+
+    param_name = "X-Dashboard-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> bool:
+        if not settings.DASHBOARD_TOKEN:
+            raise ConfigurationError("The calendar API is not configured: DASHBOARD_TOKEN is not set on the server.")
+        if not dashboard_token_valid(key):
+            raise CredentialsRefused("Missing or wrong X-Dashboard-Token.")
+        return True
 
 
-def _auth_refusal(request: HttpRequest) -> JsonResponse | None:
-    if not settings.DASHBOARD_TOKEN:
-        return _error(503, "The calendar API is not configured: DASHBOARD_TOKEN is not set on the server.")
-    if not dashboard_token_valid(request.META.get("HTTP_X_DASHBOARD_TOKEN")):
-        return _error(401, "Missing or wrong X-Dashboard-Token.")
-    return None
+# --- what callers send --------------------------------------------------------------------------
+def charter_id_clean(value: object) -> str:
+    if not isinstance(value, str) or not CHARTER_ID_RE.fullmatch(value):
+        raise ValueError("charter_id must be 1–32 letters and digits, e.g. XHQGMDH.")
+    return value.upper()
 
 
+def _date(value: object, field: str) -> date:
+    if isinstance(value, str) and DATE_RE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{field} must be a date written YYYY-MM-DD.")
+
+
+def _moment(value: object, field: str) -> datetime | None:
+    if value is None:
+        return None
+    parsed = None
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValueError(f"{field} must be an ISO 8601 date-time with an offset, e.g. 2024-05-30T14:00:00-07:00.")
+    return parsed
+
+
+def _text(name: str) -> Any:
+    limit = TEXT_LIMITS[name]
+    return Field("", max_length=limit, description=f"at most {limit} characters")
+
+
+class CalendarEntryIn(Schema):
+    """One charter's calendar entry; unknown fields are ignored and never stored."""
+
+    charter_id: str = Field(..., description="1–32 letters and digits, e.g. XHQGMDH (stored upper-case)")
+    date: str = Field(..., description="YYYY-MM-DD")
+    starts_at: str | None = Field(None, description="ISO 8601 with an offset")
+    ends_at: str | None = Field(None, description="ISO 8601 with an offset, after starts_at")
+    title: StrictStr | None = _text("title")
+    vessel: StrictStr | None = _text("vessel")
+    brand: StrictStr | None = _text("brand")
+    status: StrictStr | None = _text("status")
+    meeting_point: StrictStr | None = _text("meeting_point")
+    guest_count: StrictInt | None = Field(None, ge=1, le=999)
+
+    @field_validator("charter_id", mode="before")
+    @classmethod
+    def charter_id_valid(cls, value: object) -> str:
+        return charter_id_clean(value)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def date_valid(cls, value: object) -> str:
+        return _date(value, "date").isoformat()
+
+    @field_validator("starts_at", "ends_at", mode="before")
+    @classmethod
+    def moments_valid(cls, value: object, info: ValidationInfo) -> str | None:
+        moment = _moment(value, str(info.field_name))
+        return moment.isoformat() if moment else None
+
+    @field_validator("ends_at")
+    @classmethod
+    def ends_after_start(cls, value: str | None, info: ValidationInfo) -> str | None:
+        starts = info.data.get("starts_at")
+        if value and starts and datetime.fromisoformat(value) <= datetime.fromisoformat(starts):
+            raise ValueError("ends_at must be after starts_at.")
+        return value
+
+    def stored_fields(self) -> dict[str, Any]:
+        return {
+            "date": date.fromisoformat(self.date),
+            "starts_at": datetime.fromisoformat(self.starts_at) if self.starts_at else None,
+            "ends_at": datetime.fromisoformat(self.ends_at) if self.ends_at else None,
+            "guest_count": self.guest_count,
+            **{name: getattr(self, name) or "" for name in TEXT_LIMITS},
+        }
+
+
+class CalendarRange(Schema):
+    from_: Annotated[str, Field(alias="from", description="YYYY-MM-DD")]
+    to: Annotated[str, Field(description="YYYY-MM-DD, on or after from, at most two years later")]
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def from_valid(cls, value: object) -> str:
+        return _date(value, "from").isoformat()
+
+    @field_validator("to", mode="before")
+    @classmethod
+    def to_valid(cls, value: object, info: ValidationInfo) -> str:
+        end = _date(value, "to")
+        start = info.data.get("from_")
+        if start and end < date.fromisoformat(start):
+            raise ValueError("to must be on or after from.")
+        if start and end - date.fromisoformat(start) > timedelta(days=MAX_RANGE_DAYS):
+            raise ValueError(f"The range may span at most {MAX_RANGE_DAYS} days; to is too far.")
+        return end.isoformat()
+
+
+# --- what callers get ---------------------------------------------------------------------------
 def _iso(value: datetime | None) -> str | None:
     """Times go out in the company's zone with their offset, whatever zone they came in."""
     return timezone.localtime(value).isoformat() if value else None
@@ -87,139 +188,58 @@ def entry_json(entry: InternalCalendarEvent) -> dict[str, Any]:
     }
 
 
-def _charter_id(value: object) -> str:
-    if not isinstance(value, str) or not CHARTER_ID_RE.fullmatch(value):
-        raise FieldError("charter_id", "charter_id must be 1–32 letters and digits, e.g. XHQGMDH.")
-    return value.upper()
-
-
-def _date(value: object, field: str) -> date:
-    if isinstance(value, str) and DATE_RE.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise FieldError(field, f"{field} must be a date written YYYY-MM-DD.")
-
-
-def _datetime(value: object, field: str) -> datetime | None:
-    if value is None:
-        return None
-    parsed = None
-    if isinstance(value, str) and len(value) <= 40:
-        try:
-            parsed = parse_datetime(value)
-        except ValueError:
-            parsed = None
-    if parsed is None or parsed.tzinfo is None:
-        raise FieldError(
-            field, f"{field} must be an ISO 8601 date-time with an offset, e.g. 2024-05-30T14:00:00-07:00."
-        )
-    return parsed
-
-
-def _text(body: dict[str, Any], field: str) -> str:
-    value = body.get(field, "")
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > TEXT_LIMITS[field]:
-        raise FieldError(field, f"{field} must be text of at most {TEXT_LIMITS[field]} characters.")
-    return value
-
-
-def _guest_count(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 1000:
-        raise FieldError("guest_count", "guest_count must be a whole number between 1 and 999.")
-    return value
-
-
-def _body(request: HttpRequest) -> dict[str, Any]:
+def _entry(charter_id: str) -> InternalCalendarEvent:
     try:
-        body = json.loads(request.body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise FieldError("body", "The body must be UTF-8 encoded JSON.") from None
-    except (ValueError, RecursionError):
-        raise FieldError("body", "The body must be a JSON object.") from None
-    if not isinstance(body, dict):
-        raise FieldError("body", "The body must be a JSON object.")
-    return body
+        code = charter_id_clean(charter_id)
+    except ValueError as exc:
+        raise FieldError("charter_id", str(exc)) from None
+    entry = InternalCalendarEvent.objects.filter(charter_id=code).first()
+    if entry is None:
+        raise NotFoundError(f"No calendar entry for charter {code}.")
+    return entry
 
 
-def entry_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """The stored fields from a request body; unknown fields are ignored and never stored."""
-    fields: dict[str, Any] = {
-        "date": _date(body.get("date"), "date"),
-        "starts_at": _datetime(body.get("starts_at"), "starts_at"),
-        "ends_at": _datetime(body.get("ends_at"), "ends_at"),
-        "guest_count": _guest_count(body.get("guest_count")),
-    }
-    for name in TEXT_LIMITS:
-        fields[name] = _text(body, name)
-    if fields["starts_at"] and fields["ends_at"] and fields["ends_at"] <= fields["starts_at"]:
-        raise FieldError("ends_at", "ends_at must be after starts_at.")
-    return fields
+# --- the routes ---------------------------------------------------------------------------------
+router = Router(auth=DashboardToken(), tags=["calendar"])
 
 
-def _upsert(request: HttpRequest) -> JsonResponse:
-    body = _body(request)
-    charter_id = _charter_id(body.get("charter_id"))
-    fields = entry_fields(body)
-    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")[:100]
+@router.post(
+    "",
+    url_name="calendar-api",
+    response={200: dict[str, Any], 201: dict[str, Any]},
+    summary="Upsert one entry by charter_id (201 created, 200 updated)",
+)
+def calendar_entry_upsert(request: HttpRequest, payload: CalendarEntryIn) -> Status:
+    fields = payload.stored_fields()
+    key = request.headers.get("Idempotency-Key", "")[:100]
     with transaction.atomic():
         entry, created = InternalCalendarEvent.objects.select_for_update().get_or_create(
-            charter_id=charter_id, defaults={**fields, "idempotency_key": key}
+            charter_id=payload.charter_id, defaults={**fields, "idempotency_key": key}
         )
         if not created and not (key and key == entry.idempotency_key):
             for name, value in fields.items():
                 setattr(entry, name, value)
             entry.idempotency_key = key
             entry.save()
-    return JsonResponse(entry_json(entry), status=201 if created else 200)
+    return Status(201 if created else 200, entry_json(entry))
 
 
-def _list(request: HttpRequest) -> JsonResponse:
-    start = _date(request.GET.get("from"), "from")
-    end = _date(request.GET.get("to"), "to")
-    if end < start:
-        raise FieldError("to", "to must be on or after from.")
-    if end - start > timedelta(days=MAX_RANGE_DAYS):
-        raise FieldError("to", f"The range may span at most {MAX_RANGE_DAYS} days.")
-    entries = InternalCalendarEvent.objects.filter(date__gte=start, date__lte=end)
-    return JsonResponse({"from": start.isoformat(), "to": end.isoformat(), "entries": [entry_json(e) for e in entries]})
+@router.get("", summary="The entries dated in a range")
+def calendar_entries_list(request: HttpRequest, span: Query[CalendarRange]) -> dict[str, Any]:
+    entries = InternalCalendarEvent.objects.filter(date__gte=span.from_, date__lte=span.to)
+    return {"from": span.from_, "to": span.to, "entries": [entry_json(e) for e in entries]}
 
 
-@csrf_exempt
-def calendar_collection(request: HttpRequest) -> HttpResponse:
-    """``POST`` upserts one entry by ``charter_id`` (201 created, 200 updated); ``GET`` lists a date range."""
-    if request.method not in ("GET", "POST"):
-        return _error(405, "Use GET or POST.")
-    refusal = _auth_refusal(request)
-    if refusal:
-        return refusal
-    try:
-        return _upsert(request) if request.method == "POST" else _list(request)
-    except FieldError as exc:
-        return _error(400, exc.message, field=exc.field)
+@router.get("/{charter_id}", url_name="calendar-api-item", summary="One charter's entry (404 when none)")
+def calendar_entry_read(request: HttpRequest, charter_id: str) -> dict[str, Any]:
+    return entry_json(_entry(charter_id))
 
 
-@csrf_exempt
-def calendar_item(request: HttpRequest, charter_id: str) -> HttpResponse:
-    """``GET`` reads and ``DELETE`` removes the entry of one charter (404 when there is none)."""
-    if request.method not in ("GET", "DELETE"):
-        return _error(405, "Use GET or DELETE.")
-    refusal = _auth_refusal(request)
-    if refusal:
-        return refusal
-    try:
-        code = _charter_id(charter_id)
-    except FieldError as exc:
-        return _error(400, exc.message, field=exc.field)
-    entry = InternalCalendarEvent.objects.filter(charter_id=code).first()
-    if entry is None:
-        return _error(404, f"No calendar entry for charter {code}.")
-    if request.method == "GET":
-        return JsonResponse(entry_json(entry))
-    entry.delete()
+@router.delete("/{charter_id}", summary="Remove one charter's entry (204; 404 when none)")
+def calendar_entry_delete(request: HttpRequest, charter_id: str) -> HttpResponse:
+    _entry(charter_id).delete()
     return HttpResponse(status=204)
+
+
+not_allowed(router, "", ("GET", "POST"))
+not_allowed(router, "/{charter_id}", ("GET", "DELETE"))

@@ -6,18 +6,12 @@ connections — a few times with short back-off, then raises ``RemoteError(trans
 the Celery task's slower back-off takes over. Anything else (4xx) is ``transient=False``.
 The token is sent, never logged or put into an error message.
 
-``calendar_client()`` is what the flow uses: one client per process, because building an
-``httpx.Client`` costs tens of milliseconds (it loads the SSL context even for ``http://``) —
-more than the request itself on a warm worker. It is keyed by URL, token and timeout, so a
-settings change (tests, a reconfigured deployment) gets a new client, and by process id, so a
-forked worker never shares its parent's connection pool.
+``calendar_client()`` is what the flow uses: one client per process (``jada.http.shared_client``),
+rebuilt when the URL, token or timeout changes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -27,7 +21,7 @@ import httpx
 from django.conf import settings
 
 from jada.errors import ConfigurationError, RemoteError
-from jada.http import JsonApiClient
+from jada.http import JsonApiClient, secret_digest, shared_client
 
 
 class CalendarClient(JsonApiClient):
@@ -81,26 +75,14 @@ class CalendarClient(JsonApiClient):
         return entries
 
 
-_shared: dict[tuple[object, ...], CalendarClient] = {}
-_shared_lock = threading.Lock()
-
-
 def calendar_client() -> CalendarClient:
     """This process's client for the configured calendar; ``ConfigurationError`` if no token is set."""
-    token = settings.DASHBOARD_TOKEN or ""
-    key = (
-        os.getpid(),
-        str(settings.CALENDAR_API_URL),
-        hashlib.sha256(token.encode()).hexdigest(),  # the key never holds the secret itself
-        settings.HTTP_CLIENT_TIMEOUT_SECONDS,
+    return shared_client(
+        "calendar",
+        settings_key=(
+            str(settings.CALENDAR_API_URL),
+            secret_digest(settings.DASHBOARD_TOKEN),
+            settings.HTTP_CLIENT_TIMEOUT_SECONDS,
+        ),
+        build=CalendarClient,
     )
-    client = _shared.get(key)
-    if client is None:
-        with _shared_lock:
-            client = _shared.get(key)
-            if client is None:
-                client = CalendarClient()  # raises before anything is cached when misconfigured
-                # Replaced, not closed: another thread may still be using it; its sockets go with it.
-                _shared.clear()
-                _shared[key] = client
-    return client

@@ -1,10 +1,6 @@
-"""Routes of the bookings app: the internal calendar API."""
+"""Routes of the bookings app. The internal calendar API is a router of the project's one API
+(``bookings.calendar_api.router``, mounted at ``/api/calendar`` by jada/urls.py)."""
 
-from django.urls import path
+from django.urls import URLPattern, URLResolver
 
-from bookings import calendar_api
-
-urlpatterns = [
-    path("api/calendar", calendar_api.calendar_collection, name="calendar-api"),
-    path("api/calendar/<str:charter_id>", calendar_api.calendar_item, name="calendar-api-item"),
-]
+urlpatterns: list[URLPattern | URLResolver] = []

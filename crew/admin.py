@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-import crew.portal_admin  # noqa: F401  (registers the exposure log and feed-token admin)
+import crew.portal.admin  # noqa: F401  (registers the exposure log and feed-token admin)
 from crew.models import CrewAssignment, CrewEvent, CrewMember
 
 

@@ -1,121 +1,125 @@
-"""The SCC API (``/api/scc/events``, ``X-Service-Key``): thin views over ``crew.services``.
+"""The SCC API (``/api/scc/events``, ``X-Service-Key``): a router of ``jada.api``, thin over ``crew.services``.
 
-Every answer is JSON. Auth comes first (``crew.service_key``): 503 when the server has no key
-hash, 429 after repeated failures from one client, 401 for a missing or wrong key. Then the
-body: it must be UTF-8 JSON holding an object, or the answer is 400 naming what is wrong; no
-input — a 10 kB header, a body that is not UTF-8, deeply nested JSON — reaches a 500. Responses
-carry only the crew-facing allow-list, so nothing a caller sends beyond it ever comes back.
+Auth comes first (``crew.service_key``): 503 when the server has no key hash, 429 after repeated
+failures from one client, 401 for a missing or wrong key. Then the body, through the shared
+parser and the schemas below: UTF-8 JSON holding an object, typed field by field, or 400 naming
+what is wrong. The schemas only shape the input (types, lengths); ``crew.validation`` — which the
+services run whoever calls them — keeps the rules. Unknown fields are dropped by the schema, and
+responses carry only the crew-facing allow-list, so nothing a caller sends beyond it comes back.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.security import APIKeyHeader
+from pydantic import StrictInt, StrictStr
 
 from crew import services
 from crew.dynamo import crew_event_get, crew_event_id
 from crew.service_key import FAILURE_WINDOW_SECONDS, KeyCheck, service_key_check
-from crew.validation import FieldError, charter_ref_clean
-from jada.errors import JadaError
+from crew.validation import MAX_CREW, TEXT_LIMITS, FieldError, charter_ref_clean
+from jada.api import not_allowed
+from jada.errors import ConfigurationError, CredentialsRefused, JadaError, RateLimited
 from jada.ratelimit import client_address
 
-logger = logging.getLogger(__name__)
 
-View = Callable[..., HttpResponse]
-
-
-def _error(status: int, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
-
-
-def _auth_refusal(request: HttpRequest) -> JsonResponse | None:
+def _auth_refusal(request: HttpRequest) -> JadaError | None:
+    """Why this request may not use the API, or None. (The benchmark swaps it for its baseline.)"""
     check = service_key_check(request.META.get("HTTP_X_SERVICE_KEY"), client=client_address(request) or "-")
     if check is KeyCheck.OK:
         return None
     if check is KeyCheck.UNCONFIGURED:
-        return _error(
-            503,
-            "The SCC API is not configured: the service key is not configured on the server (SERVICE_KEY_HASH).",
+        return ConfigurationError(
+            "The SCC API is not configured: the service key is not configured on the server (SERVICE_KEY_HASH)."
         )
     if check is KeyCheck.LOCKED_OUT:
-        response = _error(429, "Too many failed service-key attempts from this client; wait and try again.")
-        response["Retry-After"] = str(FAILURE_WINDOW_SECONDS)
-        return response
-    return _error(401, "Missing or wrong X-Service-Key.")
+        return RateLimited(
+            "Too many failed service-key attempts from this client; wait and try again.",
+            retry_after=FAILURE_WINDOW_SECONDS,
+        )
+    return CredentialsRefused("Missing or wrong X-Service-Key.")
 
 
-def _body(request: HttpRequest) -> Any:
-    try:
-        raw = request.body
-    except RequestDataTooBig:
-        raise FieldError("body", "The body is too large.") from None
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise FieldError("body", "The body must be UTF-8 encoded JSON.") from None
-    except (ValueError, RecursionError):
-        raise FieldError("body", "The body must be valid JSON.") from None
+class ServiceKey(APIKeyHeader):
+    param_name = "X-Service-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> bool:
+        refusal = _auth_refusal(request)
+        if refusal is not None:
+            raise refusal
+        return True
 
 
-def _guarded(methods: tuple[str, ...]) -> Callable[[View], View]:
-    """Auth, method check and the mapping of expected errors to JSON answers, for every view."""
-
-    def decorate(view: View) -> View:
-        @csrf_exempt
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            refusal = _auth_refusal(request)
-            if refusal is not None:
-                return refusal
-            if request.method not in methods:
-                response = _error(405, f"Method {request.method} is not allowed here.")
-                response["Allow"] = ", ".join(methods)
-                return response
-            try:
-                return view(request, *args, **kwargs)
-            except FieldError as exc:
-                return _error(400, exc.message, field=exc.field)
-            except services.EventNotFoundError as exc:
-                return _error(404, exc.message)
-            except services.StaleVersionError as exc:
-                return _error(409, exc.message, stored_version=exc.stored)
-            except JadaError as exc:
-                logger.warning("SCC API refused %s %s: %s", request.method, request.path, exc.message)
-                return _error(409 if exc.code == "conflict" else 400, exc.message)
-
-        wrapper.__name__ = view.__name__
-        wrapper.__doc__ = view.__doc__
-        return wrapper
-
-    return decorate
+def _text(name: str, description: str = "") -> Any:
+    return Field(None, max_length=TEXT_LIMITS[name], description=description)
 
 
-@_guarded(("GET", "POST"))
-def events(request: HttpRequest) -> HttpResponse:
-    """POST: upsert by charter_ref (201 created, 200 updated). GET ?charter_ref=: the matching events."""
-    if request.method == "POST":
-        event, created = services.crew_event_upsert(data=_body(request))
-        return JsonResponse(event, status=201 if created else 200)
-    if "charter_ref" not in request.GET:
+class CrewEntryIn(Schema):
+    email: StrictStr | None = Field(None, description="the crew member's e-mail (their identity)")
+    name: StrictStr | None = Field(None, max_length=150)
+    role: StrictStr | None = Field(None, max_length=32, description="captain, deckhand, …")
+
+
+class CrewEventIn(Schema):
+    """An SCC event as a caller writes it: every field optional here (POST requires charter_ref,
+    title, starts_at, ends_at — ``crew.validation`` says so, naming the field); others ignored."""
+
+    charter_ref: StrictStr | None = Field(None, description="the charter's code; the event's identity")
+    title: StrictStr | None = _text("title")
+    starts_at: StrictStr | None = Field(None, description="ISO 8601 with an offset")
+    ends_at: StrictStr | None = Field(None, description="ISO 8601 with an offset, after starts_at")
+    vessel: StrictStr | None = _text("vessel")
+    meeting_point: StrictStr | None = _text("meeting_point")
+    guest_count: StrictInt | None = None
+    crew: list[CrewEntryIn] | None = Field(None, max_length=MAX_CREW)
+    notes: StrictStr | None = _text("notes", "scrubbed of money before it is stored")
+    status: StrictStr | None = Field(None, description="confirmed or cancelled")
+    version: StrictInt | None = Field(None, description="the version this write is; an older one is refused (409)")
+
+    def given(self) -> dict[str, Any]:
+        """The fields the caller sent (PATCH changes only those)."""
+        return self.model_dump(exclude_unset=True)
+
+
+router = Router(auth=ServiceKey(), tags=["scc"])
+
+
+@router.post(
+    "/events",
+    url_name="scc-events",
+    response={200: dict[str, Any], 201: dict[str, Any]},
+    summary="Upsert the event of charter_ref (201 created, 200 updated)",
+)
+def crew_event_write(request: HttpRequest, payload: CrewEventIn) -> Status:
+    event, created = services.crew_event_upsert(data=payload.given())
+    return Status(201 if created else 200, event)
+
+
+@router.get("/events", summary="The event of ?charter_ref= (a list of at most one)")
+def crew_events_find(request: HttpRequest, charter_ref: str | None = None) -> dict[str, Any]:
+    if charter_ref is None:
         raise FieldError("charter_ref", "Give ?charter_ref=<reference>; the whole table is not listed.")
-    ref = charter_ref_clean(request.GET["charter_ref"])
-    found = crew_event_get(crew_event_id(ref))
-    return JsonResponse({"events": [found] if found else []})
+    found = crew_event_get(crew_event_id(charter_ref_clean(charter_ref)))
+    return {"events": [found] if found else []}
 
 
-@_guarded(("GET", "PATCH", "DELETE"))
-def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
-    """GET: read. PATCH: change some fields. DELETE: cancel (crew are told); the event stays readable."""
-    if request.method == "GET":
-        return JsonResponse(services.crew_event_read(event_id=event_id))
-    if request.method == "PATCH":
-        changes = _body(request)
-        if not isinstance(changes, dict):
-            raise FieldError("body", "The body must be a JSON object.")
-        return JsonResponse(services.crew_event_patch(event_id=event_id, changes=changes))
-    return JsonResponse(services.crew_event_cancel(event_id=event_id))
+@router.get("/events/{event_id}", url_name="scc-event", summary="Read one event")
+def crew_event_show(request: HttpRequest, event_id: str) -> dict[str, Any]:
+    return services.crew_event_read(event_id=event_id)
+
+
+@router.patch("/events/{event_id}", summary="Change some fields of one event")
+def crew_event_change(request: HttpRequest, event_id: str, payload: CrewEventIn) -> dict[str, Any]:
+    return services.crew_event_patch(event_id=event_id, changes=payload.given())
+
+
+@router.delete("/events/{event_id}", summary="Cancel one event (crew are told); it stays readable")
+def crew_event_withdraw(request: HttpRequest, event_id: str) -> dict[str, Any]:
+    return services.crew_event_cancel(event_id=event_id)
+
+
+not_allowed(router, "/events", ("GET", "POST"))
+not_allowed(router, "/events/{event_id}", ("GET", "PATCH", "DELETE"))

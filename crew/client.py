@@ -12,10 +12,8 @@ back-off takes over. A 4xx is never retried (``transient=False``; 429 is ``trans
 but left to the task). Each request carries an ``Idempotency-Key`` derived from its content.
 The key is sent, never logged or put into an error message.
 
-``scc_client()`` is what the flow uses: one client per process (building an ``httpx.Client``
-costs tens of milliseconds, it loads the SSL context even for ``http://``), keyed by the
-settings it was built from and the process id, so a settings change gets a new client and a
-forked worker never shares its parent's pool. A key read from Secrets Manager is re-read every
+``scc_client()`` is what the flow uses: one client per process (``jada.http.shared_client``),
+rebuilt when the settings it was built from change. A key read from Secrets Manager is re-read every
 ``SECRET_KEY_TTL_SECONDS`` so a rotation is picked up without a restart.
 """
 
@@ -23,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,9 +31,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.apps import apps
 from django.conf import settings
 
-from jada.aws import aws_client
+from jada.aws import aws_client, aws_is_transient
 from jada.errors import ConfigurationError, RemoteError
-from jada.http import JsonApiClient
+from jada.http import JsonApiClient, secret_digest, shared_client
 
 CDN_SUFFIXES = (".cloudfront.net",)
 SECRET_KEY_TTL_SECONDS = 300
@@ -76,7 +72,8 @@ def scc_service_key() -> str:
         secret = aws_client("secretsmanager").get_secret_value(SecretId=secret_id).get("SecretString") or ""
     except (BotoCoreError, ClientError) as exc:
         raise RemoteError(
-            f"Could not read the SCC service key from Secrets Manager ({type(exc).__name__}).", transient=True
+            f"Could not read the SCC service key from Secrets Manager ({type(exc).__name__}).",
+            transient=aws_is_transient(exc),
         ) from None
     try:
         parsed = json.loads(secret)
@@ -146,27 +143,18 @@ class SccClient(JsonApiClient):
         return self._send(method, url, allow=allow, headers={"Idempotency-Key": idempotency_key}, **kwargs)
 
 
-_shared: dict[tuple[object, ...], tuple[float, SccClient]] = {}
-_shared_lock = threading.Lock()
-
-
 def scc_client() -> SccClient:
     """This process's client for the configured SCC API (checked against CDN/brand domains every call)."""
     base_url = scc_base_url_check(str(settings.SCC_API_URL))
-    key = (
-        os.getpid(),
-        base_url,
-        hashlib.sha256(str(settings.SCC_SERVICE_KEY or "").encode()).hexdigest(),  # never the key itself
-        settings.SCC_SERVICE_KEY_SECRET_ID,
-        settings.HTTP_CLIENT_TIMEOUT_SECONDS,
-    )
     from_secret = not settings.SCC_SERVICE_KEY
-    now = time.monotonic()
-    with _shared_lock:
-        built_at, client = _shared.get(key, (0.0, None))
-        if client is None or (from_secret and now - built_at > SECRET_KEY_TTL_SECONDS):
-            client = SccClient(base_url)  # raises before anything is cached when misconfigured
-            # Replaced, not closed: another thread may still be using it; its sockets go with it.
-            _shared.clear()
-            _shared[key] = (now, client)
-    return client
+    return shared_client(
+        "scc",
+        settings_key=(
+            base_url,
+            secret_digest(settings.SCC_SERVICE_KEY),
+            settings.SCC_SERVICE_KEY_SECRET_ID,
+            settings.HTTP_CLIENT_TIMEOUT_SECONDS,
+        ),
+        build=lambda: SccClient(base_url),
+        max_age=SECRET_KEY_TTL_SECONDS if from_secret else None,
+    )

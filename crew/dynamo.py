@@ -36,7 +36,7 @@ from django.conf import settings
 
 from crew.crew_facing import CREW_ENTRY_FIELDS, CREW_FACING_FIELDS, FREE_TEXT_FIELDS, crew_facing
 from crew.scrub import scrub_text
-from jada.aws import aws_client, aws_resource
+from jada.aws import aws_client, aws_is_not_found, aws_resource
 
 EVENT_SK = "EVENT"
 KEY_ATTRIBUTES: tuple[str, ...] = ("pk", "sk", "gsi1pk", "gsi1sk")
@@ -122,7 +122,7 @@ def crew_events_table_ensure() -> bool:
         ddb.describe_table(TableName=name)
         return False
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+        if not aws_is_not_found(exc):
             raise
     ddb.create_table(
         TableName=name,

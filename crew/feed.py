@@ -8,7 +8,7 @@ The rules it keeps:
 * **Stable UIDs** (``crew_event_uid``): the same event keeps the same UID across edits, and
   e-mails use the same function, so a phone updates the event instead of duplicating it.
   ``SEQUENCE`` is the event's version.
-* **Same fields as the portal**: the crew-facing record only (``crew.portal_selectors``), and a
+* **Same fields as the portal**: the crew-facing record only (``crew.portal.selectors``), and a
   cancelled charter stays in the feed with ``STATUS:CANCELLED`` so the phone removes or strikes
   it instead of silently keeping a stale entry.
 * **Every download is logged** (``CrewExposure``, channel feed), one INSERT per download.
@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET
 from icalendar import Calendar, Event
 
 from crew.models import CrewFeedToken, CrewMember, ExposureChannel
-from crew.portal_selectors import PortalEvent, member_events
-from crew.portal_services import crew_exposures_record
+from crew.portal.selectors import PortalEvent, member_events
+from crew.portal.services import crew_exposures_record
 
 UID_DOMAIN = "crew.sailjada.com"
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from crew import dynamo
 from crew.crew_facing import CREW_FACING_FIELDS, crew_facing
 from crew.validation import event_changes_clean, event_input_clean, version_clean
-from jada.errors import JadaError
+from jada.errors import ConflictError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -29,13 +29,13 @@ TIME_AND_PLACE = ("starts_at", "ends_at", "meeting_point", "vessel")
 WRITE_ATTEMPTS = 3
 
 
-class EventNotFoundError(JadaError):
+class EventNotFoundError(NotFoundError):
     def __init__(self, event_id: str) -> None:
-        super().__init__(f"No crew event {event_id}.", code="not_found")
+        super().__init__(f"No crew event {event_id}.")
 
 
-class StaleVersionError(JadaError):
-    """The write names a version the store already holds or has passed."""
+class StaleVersionError(ConflictError):
+    """The write names a version the store already holds or has passed (HTTP 409 with ``stored_version``)."""
 
     def __init__(self, *, offered: int, stored: int) -> None:
         super().__init__(
@@ -43,6 +43,9 @@ class StaleVersionError(JadaError):
             code="stale_version",
         )
         self.stored = stored
+
+    def as_json(self) -> dict[str, Any]:
+        return {**super().as_json(), "stored_version": self.stored}
 
 
 def crew_event_upsert(*, data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -108,7 +111,7 @@ def _event_save(event_id: str, build: Any, offered: int | None) -> tuple[dict[st
             continue  # a concurrent write took this version number: re-read and try the next one
         _after_commit_scrub_and_notify(event_id, version, crew_notices(current, crew_facing(event)))
         return crew_facing(event), current is None
-    raise JadaError("The crew event kept changing under this write; try again.", code="conflict")
+    raise ConflictError("The crew event kept changing under this write; try again.")
 
 
 def crew_notices(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """Celery tasks of the SCC side: scrub one event, notify its crew, sweep the table.
 
 Thin callers that own only their retry policy. Only what a retry can fix is retried — AWS
-errors (throttling, endpoint down) and mail transport errors — with exponential back-off and
+errors that ``jada.aws.aws_is_transient`` calls transient (throttling, 5xx, endpoint down) and
+mail transport errors — with exponential back-off and
 jitter, capped well below the broker's visibility timeout. Every task is idempotent: the scrub
 is a conditional UpdateItem that does nothing to a clean item, and the notifier's database
 marker lets each member be told once per version however often the task runs.
@@ -16,6 +17,8 @@ from typing import Any
 from anymail.exceptions import AnymailError
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import shared_task
+
+from jada.aws import aws_retry_only_transient
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +38,8 @@ def crew_event_scrub(*, event_id: str, version: int, notices: dict[str, str]) ->
     """Scrub the event's items in DynamoDB, then hand over to the notifier (which re-verifies)."""
     from crew import dynamo
 
-    changed = dynamo.crew_event_scrub(event_id)
+    with aws_retry_only_transient():
+        changed = dynamo.crew_event_scrub(event_id)
     if changed:
         logger.warning(
             "Scrubbed crew event %s after writing version %s: %s",
@@ -54,7 +58,8 @@ def crew_event_notify(*, event_id: str, version: int, notices: dict[str, str]) -
     """Re-read, verify and e-mail each member once for this version; returns how many were sent."""
     from crew.notifications import crew_event_notify as notify
 
-    return notify(event_id=event_id, version=version, notices=notices).sent
+    with aws_retry_only_transient():
+        return notify(event_id=event_id, version=version, notices=notices).sent
 
 
 @shared_task(autoretry_for=(ClientError, BotoCoreError), **TASK_OPTIONS)
@@ -62,4 +67,5 @@ def crew_events_sweep() -> dict[str, Any]:
     """Beat job (CELERY_BEAT_SCHEDULE "crew-events-sweep"): re-scrub the whole table and report."""
     from crew.dynamo_sweep import crew_events_sweep as sweep
 
-    return sweep().as_dict()
+    with aws_retry_only_transient():
+        return sweep().as_dict()

@@ -14,21 +14,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from crew.crew_facing import EVENT_STATUSES
-from jada.errors import JadaError
+from jada.errors import FieldError
+
+__all__ = ["FieldError", "charter_ref_clean", "event_changes_clean", "event_input_clean", "version_clean"]
 
 CHARTER_REF_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 TEXT_LIMITS = {"title": 200, "vessel": 100, "meeting_point": 300, "notes": 4000}
 MAX_CREW = 50
 MAX_GUESTS = 1000
 MAX_VERSION = 2**53
-
-
-class FieldError(JadaError):
-    """A missing or malformed request field; answered with 400 naming ``field``."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message, code="invalid")
-        self.field = field
 
 
 def charter_ref_clean(value: object) -> str:

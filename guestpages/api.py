@@ -1,4 +1,4 @@
-"""The public photo-upload API the published guest pages call (``PUBLIC_API_URL``).
+"""The public photo-upload API the published guest pages call (``PUBLIC_API_URL``), a router of ``jada.api``.
 
 ``POST /api/guest/<CODE>/photo-upload`` with JSON ``{"content_type": "image/jpeg", "size": 123456,
 "filename": "IMG_1.jpg"}`` answers 200 ``{"url", "fields", "key", "expires_in", "max_bytes"}`` (a
@@ -7,47 +7,34 @@ presigned S3 POST for one photo); 403 outside the photo window (``state`` ``not_
 client asked too often. ``POST /api/guest/<CODE>/photo-uploaded`` with ``{"key": ...}`` records
 the photo once it is in the bucket (see ``guestpages.photos``).
 
-No cookies, no session: CSRF does not apply, and CORS answers only the brand's own site. The rate
-limit is per client address in Django's cache, checked before the code is looked up, so it also
-slows anyone guessing codes.
+No cookies, no session: CSRF does not apply, and CORS (``guestpages.cors``) answers only the
+brand's own site. The rate limit is per client address in Django's cache, checked before the code
+is looked up, so it also slows anyone guessing codes.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+from pydantic import StrictInt, StrictStr, field_validator
 
-from guestpages.errors import GuestPageError
 from guestpages.models import GuestPhoto
-from guestpages.photos import PhotoWindowClosed, guest_photo_record, photo_upload_grant, window_refusal
+from guestpages.photos import guest_photo_record, photo_upload_grant, window_refusal
 from guestpages.render import PHOTO_CONTENT_TYPES, PHOTO_MAX_BYTES
-from guestpages.storage import brand_origin_allowed
 from guestpages.window import photo_window
-from jada.errors import JadaError, RemoteError
-from jada.ratelimit import attempt_count, client_address
+from jada.api import ClientThrottle, not_allowed
+from jada.errors import FieldError, NotFoundError
 
 CODE_RE = re.compile(r"[A-Za-z0-9]{4,16}")
-BODY_MAX_BYTES = 4096
 RATE_LIMIT_DEFAULT = 60  # requests per client per window, both endpoints together
 RATE_WINDOW_SECONDS = 600
 
 
-def _error(status: int, message: str, **extra: Any) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    limit = int(getattr(settings, "GUEST_PHOTO_RATE_LIMIT", RATE_LIMIT_DEFAULT))
-    count = attempt_count(scope="guest-photo", subject=client_address(request), window_seconds=RATE_WINDOW_SECONDS)
-    return count > limit
-
-
-def _charter(code: str) -> Any:
+def charter_by_code(code: str) -> Any:
     """The charter with this code, reached through our own foreign key (never importing bookings)."""
     if not CODE_RE.fullmatch(code):
         return None
@@ -55,107 +42,68 @@ def _charter(code: str) -> Any:
     return charter_model.objects.select_related("brand", "vessel").filter(code=code.upper()).first()
 
 
-def _with_cors(request: HttpRequest, response: HttpResponse, charter: Any) -> HttpResponse:
-    origin = request.META.get("HTTP_ORIGIN", "")
-    response["Vary"] = "Origin"
-    if charter is not None and origin and brand_origin_allowed(charter.brand, origin):
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-        response["Access-Control-Allow-Headers"] = "Content-Type"
-        response["Access-Control-Max-Age"] = "600"
-    return response
-
-
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    if len(request.body) > BODY_MAX_BYTES:
-        raise _FieldError("body", f"The request body is larger than {BODY_MAX_BYTES} bytes.")
-    try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise _FieldError("body", "The request body must be a JSON object.") from None
-    if not isinstance(data, dict):
-        raise _FieldError("body", "The request body must be a JSON object.")
-    return data
-
-
-class _FieldError(Exception):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-def _upload_request(data: dict[str, Any]) -> str:
-    content_type = data.get("content_type")
-    if not isinstance(content_type, str) or content_type.lower() not in PHOTO_CONTENT_TYPES:
-        raise _FieldError("content_type", f"content_type must be one of {', '.join(PHOTO_CONTENT_TYPES)}.")
-    size = data.get("size")
-    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= PHOTO_MAX_BYTES:
-        raise _FieldError("size", f"size must be the photo's size in bytes, from 1 to {PHOTO_MAX_BYTES} (25 MB).")
-    filename = data.get("filename", "")
-    if not isinstance(filename, str) or len(filename) > 255:
-        raise _FieldError("filename", "filename must be text of at most 255 characters.")
-    return content_type.lower()
-
-
-def _guarded(request: HttpRequest, code: str, handle: Any) -> HttpResponse:
-    """Method, CORS preflight, rate limit, code lookup and error mapping shared by both endpoints."""
-    if request.method == "OPTIONS":
-        return _with_cors(request, HttpResponse(status=204), _charter(code))
-    if request.method != "POST":
-        response = _error(405, "Use POST.")
-        response["Allow"] = "POST, OPTIONS"
-        return response
-    if _rate_limited(request):
-        response = _error(429, "Too many requests from this device; wait a few minutes and try again.")
-        response["Retry-After"] = str(RATE_WINDOW_SECONDS)
-        return response
-    charter = _charter(code)
+def _charter(code: str) -> Any:
+    charter = charter_by_code(code)
     if charter is None:
-        return _error(404, "No charter has that code.")
-    try:
-        response = handle(charter, request)
-    except _FieldError as exc:
-        response = _error(400, exc.message, field=exc.field)
-    except PhotoWindowClosed as exc:
-        window = exc.window
-        response = _error(
-            403,
-            exc.message,
-            state=window.state,
-            opens_at=window.opens_at.isoformat(),
-            closes_at=window.closes_at.isoformat(),
-        )
-    except RemoteError as exc:
-        response = _error(503, "The photo store is not answering; try again in a minute.", detail=exc.code)
-    except GuestPageError as exc:
-        response = _error(400, exc.message, field=exc.code)
-    except JadaError as exc:
-        response = _error(503, exc.message)
-    return _with_cors(request, response, charter)
+        raise NotFoundError("No charter has that code.")
+    return charter
 
 
-def _upload(charter: Any, request: HttpRequest) -> HttpResponse:
+class PhotoUploadIn(Schema):
+    content_type: StrictStr = Field(..., description=f"one of {', '.join(PHOTO_CONTENT_TYPES)}")
+    size: StrictInt = Field(..., description=f"the photo's size in bytes, 1 to {PHOTO_MAX_BYTES}")
+    filename: StrictStr = Field("", max_length=255)
+
+    @field_validator("content_type")
+    @classmethod
+    def content_type_accepted(cls, value: str) -> str:
+        if value.lower() not in PHOTO_CONTENT_TYPES:
+            raise ValueError(f"content_type must be one of {', '.join(PHOTO_CONTENT_TYPES)}.")
+        return value.lower()
+
+    @field_validator("size")
+    @classmethod
+    def size_accepted(cls, value: int) -> int:
+        if not 0 < value <= PHOTO_MAX_BYTES:
+            raise ValueError(f"size must be the photo's size in bytes, from 1 to {PHOTO_MAX_BYTES} (25 MB).")
+        return value
+
+
+class PhotoUploadedIn(Schema):
+    key: StrictStr | None = Field(None, description="the key the upload grant returned")
+
+
+# Both endpoints count together, per client address, before the code is even looked up.
+_throttle = ClientThrottle(
+    scope="guest-photo",
+    limit=lambda: int(getattr(settings, "GUEST_PHOTO_RATE_LIMIT", RATE_LIMIT_DEFAULT)),
+    window_seconds=RATE_WINDOW_SECONDS,
+)
+router = Router(tags=["guest photos"])
+
+
+@router.post("/{code}/photo-upload", url_name="photo-upload", throttle=_throttle, summary="A presigned POST")
+def photo_upload(request: HttpRequest, code: str, payload: PhotoUploadIn) -> dict[str, Any]:
+    charter = _charter(code)
     window = photo_window(charter)
-    if not window.is_open:  # refuse before reading the body: the page only needs to know when
+    if not window.is_open:
         raise window_refusal(window)
-    content_type = _upload_request(_json_body(request))
-    grant = photo_upload_grant(charter=charter, content_type=content_type)
-    return JsonResponse(grant.as_json())
+    return photo_upload_grant(charter=charter, content_type=payload.content_type).as_json()
 
 
-def _uploaded(charter: Any, request: HttpRequest) -> HttpResponse:
-    key = _json_body(request).get("key")
-    if not isinstance(key, str) or not key:
-        raise _FieldError("key", "key must be the key the upload grant returned.")
-    photo = guest_photo_record(charter=charter, key=key)
-    return JsonResponse({"key": photo.object_key, "content_type": photo.content_type, "size": photo.size_bytes})
+@router.post("/{code}/photo-uploaded", url_name="photo-uploaded", throttle=_throttle, summary="Record a photo")
+def photo_uploaded(request: HttpRequest, code: str, payload: PhotoUploadedIn) -> dict[str, Any]:
+    charter = _charter(code)
+    if not payload.key:
+        raise FieldError("key", "key must be the key the upload grant returned.")
+    photo = guest_photo_record(charter=charter, key=payload.key)
+    return {"key": photo.object_key, "content_type": photo.content_type, "size": photo.size_bytes}
 
 
-@csrf_exempt
-def photo_upload(request: HttpRequest, code: str) -> HttpResponse:
-    return _guarded(request, code, _upload)
+def _preflight(request: HttpRequest, code: str) -> HttpResponse:
+    return HttpResponse(status=204)  # guestpages.cors adds the headers for the brand's own site
 
 
-@csrf_exempt
-def photo_uploaded(request: HttpRequest, code: str) -> HttpResponse:
-    return _guarded(request, code, _uploaded)
+for _path in ("/{code}/photo-upload", "/{code}/photo-uploaded"):
+    router.api_operation(["OPTIONS"], _path, include_in_schema=False)(_preflight)
+    not_allowed(router, _path, ("POST", "OPTIONS"))

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from guestpages.cloudfront import RUNTIME, cloudfront_function_name, cloudfront_function_source
 from guestpages.errors import BrandMisconfigured, GuestPageRemoteError, aws_error
 from guestpages.storage import aws_is_stand_in
-from jada.aws import aws_client
+from jada.aws import aws_client, aws_is_not_found, aws_is_transient
 
 if TYPE_CHECKING:
     from bookings.models import Brand
@@ -79,7 +79,7 @@ def _invalidate(brand: Brand, paths: list[str], reference: str) -> str:
             ) from exc
         raise aws_error(f"CloudFront invalidation on {brand.distribution_id}", exc) from exc
     except BotoCoreError as exc:
-        raise GuestPageRemoteError(f"CloudFront unreachable: {exc}", transient=True) from exc
+        raise GuestPageRemoteError(f"CloudFront unreachable: {exc}", transient=aws_is_transient(exc)) from exc
     return str(answer["Invalidation"]["Id"])
 
 
@@ -104,7 +104,7 @@ def distribution_exists(brand: Brand) -> bool:
     try:
         _cloudfront().get_distribution(Id=brand.distribution_id)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "NoSuchDistribution":
+        if aws_is_not_found(exc):
             return False
         raise
     return True
@@ -174,7 +174,7 @@ def cloudfront_function_deploy(brand: Brand, *, publish: bool = True) -> dict[st
     try:
         current = client.describe_function(Name=name, Stage="DEVELOPMENT")
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in {"NoSuchFunctionExists", "NotFound", "404"}:
+        if not aws_is_not_found(exc):
             raise
         current = None
     if current is None:

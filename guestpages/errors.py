@@ -8,20 +8,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
+from jada.aws import aws_error_code, aws_error_status, aws_is_transient
 from jada.errors import ConfigurationError, JadaError, RemoteError
-
-# AWS error codes worth another attempt; anything else (access denied, bad request) is permanent.
-TRANSIENT_AWS_CODES = {
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "SlowDown",
-    "ServiceUnavailable",
-    "InternalError",
-    "RequestTimeout",
-    "TooManyInvalidationsInProgress",
-}
 
 
 class GuestPageError(JadaError):
@@ -35,12 +23,11 @@ class BrandMisconfigured(ConfigurationError):
 class GuestPageRemoteError(RemoteError):
     """S3 or CloudFront refused or failed while publishing."""
 
+    public_message = "The photo store is not answering; try again in a minute."
+
 
 def aws_error(what: str, exc: ClientError) -> GuestPageRemoteError:
-    """Classify a botocore ``ClientError`` as transient (throttling, 5xx) or permanent."""
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", ""))
-    status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-    transient = code in TRANSIENT_AWS_CODES or status >= 500
-    message = f"{what} failed: {code or status} {error.get('Message', '')}".strip()
-    return GuestPageRemoteError(message[:500], transient=transient, code=code or "aws_error")
+    """A botocore ``ClientError`` as our error, transient or not as ``jada.aws`` classifies it."""
+    code = aws_error_code(exc)
+    message = f"{what} failed: {code or aws_error_status(exc)} {exc.response.get('Error', {}).get('Message', '')}"
+    return GuestPageRemoteError(message.strip()[:500], transient=aws_is_transient(exc), code=code or "aws_error")

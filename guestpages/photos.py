@@ -23,7 +23,7 @@ from guestpages.errors import GuestPageError, GuestPageRemoteError, aws_error
 from guestpages.models import GuestPhoto
 from guestpages.render import PHOTO_CONTENT_TYPES, PHOTO_MAX_BYTES
 from guestpages.window import PhotoWindow, photo_window
-from jada.aws import aws_client, aws_presign_client
+from jada.aws import aws_client, aws_is_not_found, aws_is_transient, aws_presign_client
 from jada.models import SyncState
 
 if TYPE_CHECKING:
@@ -36,13 +36,26 @@ THUMBNAIL_SECONDS = 300
 class PhotoWindowClosed(GuestPageError):
     """The charter's photo window is not open now; ``window`` says when it opens or that it closed."""
 
+    http_status = 403
+
     def __init__(self, message: str, *, window: PhotoWindow) -> None:
         super().__init__(message, code=window.state)
         self.window = window
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "error": self.message,
+            "state": self.window.state,
+            "opens_at": self.window.opens_at.isoformat(),
+            "closes_at": self.window.closes_at.isoformat(),
+        }
+
 
 class PhotoRejected(GuestPageError):
-    """The uploaded object is not an acceptable photo (missing, wrong type, too large)."""
+    """The uploaded object is not an acceptable photo (missing, wrong type, too large); ``code`` is the field."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.message, "field": self.code}
 
 
 def photo_prefix(charter: Charter) -> str:
@@ -99,7 +112,7 @@ def photo_upload_grant(*, charter: Charter, content_type: str, now: datetime | N
             ExpiresIn=expires_in,
         )
     except (ClientError, BotoCoreError) as exc:
-        raise GuestPageRemoteError(f"Could not sign the upload: {exc}", transient=True) from exc
+        raise GuestPageRemoteError(f"Could not sign the upload: {exc}", transient=aws_is_transient(exc)) from exc
     return UploadGrant(url=post["url"], fields=dict(post["fields"]), key=key, expires_in=expires_in)
 
 
@@ -135,11 +148,11 @@ def guest_photo_record(*, charter: Charter, key: str) -> GuestPhoto:
         size = int(head.get("ContentLength", 0))
         first = s3.get_object(Bucket=brand.bucket, Key=key, Range="bytes=0-15")["Body"].read() if size else b""
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+        if aws_is_not_found(exc):
             raise PhotoRejected("No photo was uploaded under that key.", code="key") from exc
         raise aws_error(f"Checking s3://{brand.bucket}/{key}", exc) from exc
     except BotoCoreError as exc:
-        raise GuestPageRemoteError(f"S3 unreachable: {exc}", transient=True) from exc
+        raise GuestPageRemoteError(f"S3 unreachable: {exc}", transient=aws_is_transient(exc)) from exc
     problem = None
     if content_type not in PHOTO_CONTENT_TYPES:
         problem = f"content type {content_type!r} is not a photo type we accept"

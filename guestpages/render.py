@@ -49,8 +49,8 @@ def _origin(url: str) -> str:
 def _api_urls(code: str) -> dict[str, str]:
     base = str(settings.PUBLIC_API_URL or settings.SITE_URL).rstrip("/")
     return {
-        "upload": base + reverse("guestpages:photo-upload", args=[code]),
-        "confirm": base + reverse("guestpages:photo-uploaded", args=[code]),
+        "upload": base + reverse("api:photo-upload", args=[code]),
+        "confirm": base + reverse("api:photo-uploaded", args=[code]),
     }
 
 

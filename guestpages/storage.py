@@ -19,7 +19,7 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, is_seekable
 
 from guestpages.errors import BrandMisconfigured
-from jada.aws import aws_client, aws_config, aws_reset_register
+from jada.aws import aws_client, aws_config, aws_is_not_found, aws_reset_register
 
 if TYPE_CHECKING:
     from bookings.models import Brand
@@ -180,7 +180,7 @@ def brand_bucket_ensure(brand: Brand) -> bool:
     try:
         s3.head_bucket(Bucket=brand.bucket)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
+        if not aws_is_not_found(exc):
             raise
         kwargs: dict[str, Any] = {"Bucket": brand.bucket}
         if brand.region != "us-east-1":

@@ -1,13 +1,12 @@
-"""Routes of the guest pages app: the public photo-upload API and the local `/g/` preview."""
+"""Routes of the guest pages app: the local `/g/` preview. The public photo-upload API is a router of
+the project's one API (``guestpages.api.router``, mounted at ``/api/guest/`` by jada/urls.py)."""
 
-from django.urls import URLPattern, URLResolver, path, re_path
+from django.urls import URLPattern, URLResolver, re_path
 
-from guestpages import api, views
+from guestpages import views
 
 app_name = "guestpages"
 
 urlpatterns: list[URLPattern | URLResolver] = [
-    path("api/guest/<str:code>/photo-upload", api.photo_upload, name="photo-upload"),
-    path("api/guest/<str:code>/photo-uploaded", api.photo_uploaded, name="photo-uploaded"),
     re_path(r"^g/(?P<rest>.*)$", views.guest_page_preview, name="preview"),
 ]

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from guestpages.cloudfront import guest_path_to_key
 from guestpages.models import GuestPage
-from jada.aws import aws_client
+from jada.aws import aws_client, aws_is_not_found
 
 LOCAL_SUFFIX = ".localhost"
 
@@ -45,7 +45,7 @@ def guest_page_preview(request: HttpRequest, rest: str = "") -> HttpResponse | S
     try:
         found = aws_client("s3", region=brand.region).get_object(Bucket=brand.bucket, Key=key)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound", "NoSuchBucket"}:
+        if aws_is_not_found(exc):
             raise Http404("No page is published at this address.") from exc
         return HttpResponse(f"The bucket refused: {exc}", status=502, content_type="text/plain; charset=utf-8")
     except BotoCoreError as exc:

@@ -1,20 +1,33 @@
-"""The one factory for boto3 clients and resources.
+"""The one factory for boto3 clients and resources, and the one classification of AWS errors.
 
 Every AWS call in the project goes through here so that ``AWS_ENDPOINT_URL`` (moto locally and
 in tests, unset for real AWS) and the retry policy are applied everywhere. Clients are cached
 per (service, region, endpoint); ``aws_clients_reset()`` drops them when a test starts a new
 moto mock, since a client made before the mock would bypass it.
+
+``aws_is_transient`` and ``aws_is_not_found`` are the only places that read AWS error codes to
+decide whether a retry may help or whether a thing is simply absent; every adapter asks them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    NoRegionError,
+    ParamValidationError,
+    UnknownServiceError,
+)
 from django.conf import settings
+
+from jada.errors import RemoteError
 
 _RETRY_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
@@ -108,38 +121,108 @@ def aws_clients_reset() -> None:
         hook()
 
 
-# --- the one classification of AWS errors -------------------------------------------------------
-# Error codes a later attempt may get past; anything else (access denied, bad request) is permanent.
-AWS_TRANSIENT_CODES = frozenset(
+# --- classifying AWS errors: the one place that says what a retry may fix ----------------------
+
+# Throttling and server-side hiccups worth another attempt: botocore's own standard-retry lists
+# (botocore/retries/standard.py, pinned by a test so an upgrade cannot leave us behind) plus the
+# S3/CloudFront codes our adapters meet. Anything else (access denied, validation, a missing
+# bucket) is permanent: retrying only delays the message a person must read.
+TRANSIENT_CODES = frozenset(
     {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
+        # throttled
         "Throttling",
-        "RequestLimitExceeded",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
         "RequestThrottled",
-        "SlowDown",
         "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
         "TooManyInvalidationsInProgress",
-        "ServiceUnavailable",
+        # transient server / network
+        "RequestTimeout",
+        "RequestTimeoutException",
         "InternalError",
         "InternalServerError",
-        "RequestTimeout",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
     }
 )
-AWS_NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchBucket", "ResourceNotFoundException"})
+TRANSIENT_STATUSES = frozenset({429})
+# "The thing asked for does not exist": S3's HEAD answers a bare "404"; the rest name it.
+NOT_FOUND_CODES = frozenset(
+    {
+        "404",
+        "NotFound",
+        "NoSuchKey",
+        "NoSuchBucket",
+        "NoSuchDistribution",
+        "NoSuchFunctionExists",
+        "ResourceNotFoundException",
+    }
+)
+# Client-side mistakes botocore raises before sending anything: a retry repeats the mistake.
+_PERMANENT_BOTOCORE = (ParamValidationError, NoRegionError, UnknownServiceError)
+
+
+def aws_error_code(exc: BaseException) -> str:
+    """The ``Error.Code`` of a ``ClientError`` ("" for anything else)."""
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", "") or "")
+    return ""
+
+
+def aws_error_status(exc: BaseException) -> int:
+    """The HTTP status AWS answered a ``ClientError`` with (0 for anything else)."""
+    if isinstance(exc, ClientError):
+        try:
+            return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        except (TypeError, ValueError):
+            return 0
+    return 0
 
 
 def aws_is_transient(exc: BaseException) -> bool:
-    """Whether another attempt may succeed: throttling, 5xx, and any failure to reach AWS at all."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    """True when another attempt may succeed: throttling, a 5xx, or AWS not being reachable.
 
+    A ``BotoCoreError`` is transient (connection refused, timeouts, resets) unless botocore
+    refused the call itself (bad parameters, no region). Exceptions that are not AWS's: False.
+    """
     if isinstance(exc, ClientError):
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        return exc.response.get("Error", {}).get("Code") in AWS_TRANSIENT_CODES or status >= 500
-    return isinstance(exc, BotoCoreError)  # endpoint unreachable, timeouts, connection resets
+        status = aws_error_status(exc)
+        return aws_error_code(exc) in TRANSIENT_CODES or status >= 500 or status in TRANSIENT_STATUSES
+    if isinstance(exc, BotoCoreError):
+        return not isinstance(exc, _PERMANENT_BOTOCORE)
+    return False
 
 
 def aws_is_not_found(exc: BaseException) -> bool:
-    from botocore.exceptions import ClientError
+    """True when AWS says the key, bucket, table, distribution or function asked for does not exist.
 
-    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in AWS_NOT_FOUND_CODES
+    Callers that must tell a missing object from a missing bucket (a misconfiguration) check
+    ``aws_error_code`` for ``NoSuchBucket`` first.
+    """
+    if not isinstance(exc, ClientError):
+        return False
+    return aws_error_code(exc) in NOT_FOUND_CODES or aws_error_status(exc) == 404
+
+
+@contextmanager
+def aws_retry_only_transient() -> Iterator[None]:
+    """For a task whose ``autoretry_for`` lists ``ClientError``/``BotoCoreError``: a permanent AWS
+    error leaves as ``RemoteError(transient=False)``, which no task retries. Retrying access
+    denied or a missing table for half an hour only delays the log line a person must read."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        if aws_is_transient(exc):
+            raise
+        code = aws_error_code(exc) or type(exc).__name__
+        raise RemoteError(f"AWS refused ({code}): {exc}"[:500], transient=False, code=code) from exc

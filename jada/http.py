@@ -1,4 +1,4 @@
-"""The retry loop both of our JSON API clients share (calendar, SCC).
+"""The retry loop both of our JSON API clients share (calendar, SCC), and their per-process cache.
 
 Retries only what a retry can fix — timeouts, refused connections, 5xx (and whatever else a
 client lists in ``retried_statuses``) — a few times with short, jittered back-off, then raises
@@ -9,16 +9,20 @@ never reach an error message or a log line.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
+import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 import httpx
 
 from jada.errors import RemoteError
 
 ATTEMPTS = 3
+Client = TypeVar("Client", bound="JsonApiClient")
 
 
 class JsonApiClient:
@@ -97,3 +101,35 @@ def response_reason(response: httpx.Response) -> str:
     except ValueError:
         pass
     return response.reason_phrase or "no reason given"
+
+
+_shared: dict[str, tuple[tuple[Hashable, ...], float, Any]] = {}
+_shared_lock = threading.Lock()
+
+
+def secret_digest(secret: str | None) -> str:
+    """A stand-in for a secret in a cache key, so the key never holds the secret itself."""
+    return hashlib.sha256((secret or "").encode()).hexdigest()
+
+
+def shared_client(
+    name: str, *, settings_key: tuple[Hashable, ...], build: Callable[[], Client], max_age: float | None = None
+) -> Client:
+    """This process's client ``name``, built by ``build()`` once and reused.
+
+    Building an ``httpx.Client`` costs tens of milliseconds (it loads the SSL context even for
+    ``http://``) — more than the request itself on a warm worker. It is rebuilt when
+    ``settings_key`` (what it was built from: URL, a digest of the credential, timeout) changes,
+    after ``max_age`` seconds (a key read from a secret store), and in a forked child, which must
+    never share its parent's connection pool. ``build()`` raising (misconfiguration) caches
+    nothing, so every call says so again.
+    """
+    key = (os.getpid(), *settings_key)
+    now = time.monotonic()
+    with _shared_lock:
+        cached_key, built_at, client = _shared.get(name, ((), 0.0, None))
+        if client is None or cached_key != key or (max_age is not None and now - built_at > max_age):
+            client = build()
+            # Replaced, not closed: another thread may still be using it; its sockets go with it.
+            _shared[name] = (key, now, client)
+        return client

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "ninja",  # its Swagger page's static files (served to staff at /api/docs)
     "jada",
     "bookings",
     "guestpages",
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "guestpages.cors.GuestApiCorsMiddleware",
 ]
 
 ROOT_URLCONF = "jada.urls"

@@ -86,6 +86,7 @@ def main() -> None:
                 f"  Guest page:   http://queenofsandiego.localhost:{PORT}/g/XHQGMDH",
                 f"  Crew portal:  {site}/crew/login/   (magic links are printed to this console)",
                 f"  Calendar API: {site}/api/calendar   SCC API: {site}/api/scc/events",
+                f"  API docs:     {site}/api/docs   (OpenAPI, for staff signed in to the admin)",
                 "",
             ]
         )

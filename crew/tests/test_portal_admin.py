@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from crew.models import CrewExposure, CrewFeedToken, CrewMember
-from crew.portal_services import crew_feed_token_rotate
+from crew.portal.services import crew_feed_token_rotate
 
 pytestmark = pytest.mark.django_db
 

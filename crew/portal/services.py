@@ -24,7 +24,7 @@ from typing import Any
 from django.core.cache import cache
 
 from crew.models import CrewExposure, CrewFeedToken, CrewMember, ExposureChannel
-from crew.portal_selectors import PortalEvent
+from crew.portal.selectors import PortalEvent
 
 FEED_TOKEN_BYTES = 32  # 43 URL-safe characters
 # Channels where a person was shown the details; a phone polling the feed is not "looking".

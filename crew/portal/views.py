@@ -1,8 +1,8 @@
 """The crew portal's pages: my charters, one charter, my calendar feed. Read-only for crew.
 
 Each view is a thin caller: ``crew_required`` resolves the signed-in crew member (or sends the
-visitor to sign in), ``crew.portal_selectors`` reads the crew-facing store, and
-``crew.portal_services`` writes the exposure log and feed tokens. SQL per page is constant
+visitor to sign in), ``crew.portal.selectors`` reads the crew-facing store, and
+``crew.portal.services`` writes the exposure log and feed tokens. SQL per page is constant
 (session, user, member, and on a detail page one read and one insert of the exposure log);
 the events themselves come from one DynamoDB call.
 """
@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from crew.models import CrewFeedToken, CrewMember, ExposureChannel
-from crew.portal_auth import crew_required
-from crew.portal_selectors import member_event, member_events_split
-from crew.portal_services import crew_event_changes, crew_exposures_record, crew_feed_token_rotate, crew_last_looked
+from crew.portal.auth import crew_required
+from crew.portal.selectors import member_event, member_events_split
+from crew.portal.services import crew_event_changes, crew_exposures_record, crew_feed_token_rotate, crew_last_looked
 
 logger = logging.getLogger(__name__)
 

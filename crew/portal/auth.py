@@ -37,7 +37,7 @@ from sesame.utils import get_user
 
 from crew.links import crew_login_link
 from crew.models import CrewMember
-from crew.portal_services import crew_links_revoke
+from crew.portal.services import crew_links_revoke
 from jada.ratelimit import attempt_count, client_address
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from crew.models import CrewExposure, CrewFeedToken
-from crew.portal_services import crew_feed_token_rotate
+from crew.portal.services import crew_feed_token_rotate
 
 
 @admin.register(CrewExposure)
