@@ -27,7 +27,7 @@ from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftR
 from bookings.services import drift_report_create
 from crew.admin import CrewAssignmentInline
 from guestpages.admin import CHARTER_ACTIONS as GUEST_PAGE_ACTIONS
-from guestpages.admin import GuestPhotoInline
+from guestpages.admin import GuestMessageInline, GuestPhotoInline
 from jada.admin_utils import sync_badge
 
 
@@ -69,7 +69,7 @@ class CharterAdmin(admin.ModelAdmin):
     list_select_related = ["brand", "vessel", "guest_page", "calendar_entry", "crew_event"]
     autocomplete_fields = ["brand", "vessel"]
     readonly_fields = ["targets_detail", "created_at", "updated_at"]
-    inlines = [CrewAssignmentInline, GuestPhotoInline]
+    inlines = [CrewAssignmentInline, GuestPhotoInline, GuestMessageInline]
     actions = ["confirm_everywhere", "cancel_everywhere", *GUEST_PAGE_ACTIONS]
     list_per_page = 100
     change_list_template = "admin/bookings/charter/jada_change_list.html"

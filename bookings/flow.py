@@ -39,6 +39,7 @@ from bookings.calendar_client import CalendarClient, calendar_client
 from bookings.models import CalendarEntry, Charter, CharterStatus
 from crew.crew_facing import CREW_FACING_FIELDS
 from crew.models import CrewEvent
+from guestpages.messages import guest_messages_plan
 from guestpages.models import GuestPage
 from jada.audit import audit_record
 from jada.errors import JadaError, RemoteError
@@ -95,6 +96,7 @@ def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
         charter.status = CharterStatus.CONFIRMED
         charter.save(update_fields=["status", "updated_at"])
         targets = _targets_mark_pending(charter)
+        guest_messages_plan(charter=charter, reason="confirmed")  # guest messages (issue 14)
         _audit("charter.confirm", charter, actor, {"previous_status": previous})
         _targets_enqueue(targets)
     return charter
@@ -110,6 +112,7 @@ def charter_cancel(*, charter: Charter, actor: Actor) -> Charter:
         charter.status = CharterStatus.CANCELLED
         charter.save(update_fields=["status", "updated_at"])
         targets = _targets_mark_pending(charter)
+        guest_messages_plan(charter=charter, reason="cancelled")  # guest messages (issue 14)
         _audit("charter.cancel", charter, actor, {"previous_status": previous})
         _targets_enqueue(targets)
     return charter
@@ -131,6 +134,7 @@ def charter_reschedule(*, charter: Charter, starts_at: datetime, ends_at: dateti
         after = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
         if charter.status == CharterStatus.CONFIRMED:
             _targets_enqueue(_targets_mark_pending(charter))
+            guest_messages_plan(charter=charter, reason="rescheduled")  # guest messages (issue 14)
         _audit("charter.reschedule", charter, actor, {"before": before, "after": after})
     return charter
 

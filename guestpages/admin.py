@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from guestpages.message_admin import GuestMessageInline
 from guestpages.models import GuestPage, GuestPhoto
 from guestpages.photos import guest_photo_thumbnail_url
 from guestpages.services import guest_page_publish, guest_page_withdraw
@@ -75,6 +76,8 @@ CHARTER_ACTIONS: list[Callable[..., Any]] = [
     guest_page_republish_action,
     guest_page_withdraw_action,
 ]
+# The guest's messages on the charter page (guestpages/message_admin.py); bookings/admin.py adds it.
+CHARTER_INLINES = [GuestMessageInline]
 
 
 class GuestPhotoInline(admin.TabularInline):
