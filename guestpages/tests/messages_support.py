@@ -27,11 +27,11 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=PT)
 
 
-def demo_charter() -> Any:
+def demo_charter(status: str = "inquiry") -> Any:
     """The demo charter XHQGMDH on queenofsandiego.com, sailing Sat 30 May 2026 14:00–17:00 PDT."""
     charter = demo_seed().charter
-    charter.starts_at, charter.ends_at = at(5, 30, 14), at(5, 30, 17)
-    charter.save(update_fields=["starts_at", "ends_at"])
+    charter.starts_at, charter.ends_at, charter.status = at(5, 30, 14), at(5, 30, 17), status
+    charter.save(update_fields=["starts_at", "ends_at", "status"])
     return charter
 
 
