@@ -65,8 +65,16 @@ class GuestMessageInline(admin.TabularInline):
     model = GuestMessage
     extra = 0
     can_delete = False
-    fields = ["kind", "version", "to_email", "state_badge", "due_local", "sent_local", "last_error", "resend"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind",
+        "version",
+        "to_email",
+        "state_badge",
+        "due_local",
+        "sent_local",
+        "last_error",
+        "resend",
+    )
     ordering = ["due_at", "id"]
     verbose_name_plural = "guest messages"
 

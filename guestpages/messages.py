@@ -204,8 +204,9 @@ def _send_soon(ids: list[int]) -> None:
     """Hand the rows due now to a worker after commit; beat would find them anyway."""
     from guestpages import tasks
 
+    task: Any = tasks.guest_message_send  # celery-types does not know delay_on_commit
     for pk in ids:
-        tasks.guest_message_send.delay_on_commit(pk)
+        task.delay_on_commit(pk)
 
 
 def guest_message_resend(*, message: GuestMessage, actor: Any) -> GuestMessage:

@@ -18,6 +18,7 @@ from crew.models import CrewEvent
 from guestpages.models import GuestPage
 from jada.models import AuditEntry, SyncState
 
+
 def _target_tasks(callbacks: list[Any]) -> list[Any]:
     """The target tasks among what the transaction enqueued (guest messages are counted elsewhere)."""
     return [cb for cb in callbacks if cb.func.__self__.name.startswith("bookings.tasks.")]

@@ -21,7 +21,7 @@ from guestpages.message_render import trip_facts
 from guestpages.message_send import guest_messages_send
 from guestpages.services import guest_page_publish
 from guestpages.tests.conftest import brand_aws_ready, make_charter
-from guestpages.tests.messages_support import plan
+from guestpages.tests.messages_support import html_of, plan
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,7 @@ def test_the_confirmations_link_opens_the_guest_page_on_a_phone(
     plan(charter)  # its on-commit task sends it (eager, as without Redis) …
     assert not guest_messages_send().sent  # … so the sender finds nothing left to do
     [message] = [m for m in mail.outbox if m.to == ["jordan@example.com"]]
-    html = str(message.alternatives[0][0])
+    html = html_of(message)
     found = re.search(r'<a class="button" href="https://queen\.example\.com(/g/[A-Z0-9]+)"', html)
     assert found, html
 
