@@ -85,56 +85,73 @@ def guest_message_sender_check(brand: Brand, address: str) -> None:
 
 
 def guest_messages_send(*, now: datetime | None = None, ids: list[int] | None = None, limit: int = 1000) -> SendReport:
-    """Send what is due (``ids``: only those rows); returns what happened, per kind."""
+    """Send what is due (``ids``: only those rows); returns what happened, per kind.
+
+    Rows are claimed one at a time, each just before it is sent, so the window in which a dying
+    sender leaves a row ``sending`` is one hand-over long, not a batch long.
+    """
     report = SendReport()
-    handled = 0
-    while handled < limit:
-        claimed = _claim(report, now=now or timezone.now(), ids=ids, batch=min(BATCH_SIZE, limit - handled))
-        if not claimed:
+    seen: set[int] = set()
+    while len(seen) < limit:
+        query = GuestMessage.objects.filter(state=GuestMessageState.DUE, due_at__lte=now or timezone.now())
+        if ids is not None:
+            query = query.filter(pk__in=ids)
+        batch = list(
+            query.exclude(pk__in=seen).order_by("due_at", "id").values_list("pk", flat=True)[: min(BATCH_SIZE, limit)]
+        )
+        if not batch:
             break
-        handled += len(claimed)
-        for row in claimed:
-            _deliver(row, report)
+        for pk in batch:
+            seen.add(pk)
+            claimed = _claim(pk, report, now=now or timezone.now())
+            if claimed is not None:
+                _deliver(*claimed, report)
     return report
 
 
-def _claim(report: SendReport, *, now: datetime, ids: list[int] | None, batch: int) -> list[GuestMessage]:
-    """One transaction: lock a batch of due rows (skipping rows other senders hold), decide each."""
+def _claim(pk: int, report: SendReport, *, now: datetime) -> tuple[GuestMessage, EmailMultiAlternatives] | None:
+    """One short transaction: lock the row unless another sender holds it (SKIP LOCKED), decide,
+    build the e-mail, and mark it ``sending`` with its Message-ID; the commit precedes the send."""
     with transaction.atomic():
-        query = GuestMessage.objects.filter(state=GuestMessageState.DUE, due_at__lte=now)
-        if ids is not None:
-            query = query.filter(pk__in=ids)
+        query = GuestMessage.objects.filter(pk=pk, state=GuestMessageState.DUE, due_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
-        rows = list(query.select_related("charter__brand", "charter__vessel").order_by("due_at", "id")[:batch])
-        claimed = []
-        for row in rows:
-            verdict = _verdict(row, now)
-            if verdict is None:
-                message_id = make_msgid(idstring=f"gm{row.pk}v{row.version}", domain=row.charter.brand.domain)
-                won = GuestMessage.objects.filter(pk=row.pk, state=GuestMessageState.DUE).update(
-                    state=GuestMessageState.SENDING,
-                    message_id=message_id,
-                    sending_at=now,
-                    attempts=row.attempts + 1,
-                    updated_at=now,
-                )
-                if won:
-                    row.state, row.message_id, row.attempts = GuestMessageState.SENDING, message_id, row.attempts + 1
-                    claimed.append(row)
-            elif isinstance(verdict, datetime):
-                GuestMessage.objects.filter(pk=row.pk, state=GuestMessageState.DUE).update(
-                    due_at=verdict, updated_at=now
-                )
-                report.deferred += 1
-            else:
-                state, why = verdict
-                GuestMessage.objects.filter(pk=row.pk, state=GuestMessageState.DUE).update(
-                    state=state, last_error=why, updated_at=now
-                )
-                report.failed += state == GuestMessageState.FAILED
-                report.skipped += state != GuestMessageState.FAILED
-    return claimed
+        row = query.select_related("charter__brand", "charter__vessel").first()
+        if row is None:
+            return None  # another sender has it, or it is no longer due
+        verdict = _verdict(row, now)
+        if isinstance(verdict, datetime):
+            GuestMessage.objects.filter(pk=pk).update(due_at=verdict, updated_at=now)
+            report.deferred += 1
+            return None
+        if verdict is not None:
+            state, why = verdict
+            GuestMessage.objects.filter(pk=pk).update(state=state, last_error=why, updated_at=now)
+            report.failed += state == GuestMessageState.FAILED
+            report.skipped += state != GuestMessageState.FAILED
+            return None
+        row.message_id = make_msgid(idstring=f"gm{row.pk}v{row.version}", domain=row.charter.brand.domain)
+        try:
+            message = guest_message_email(row, now=now)
+        except Exception as exc:  # a template or brand problem: nothing is handed over
+            logger.exception("guest message %s could not be built", pk)
+            GuestMessage.objects.filter(pk=pk).update(
+                state=GuestMessageState.FAILED, last_error=f"Could not be built: {exc}"[:500], updated_at=now
+            )
+            report.failed += 1
+            return None
+        # Conditional, so that without row locks (SQLite) only one sender wins the row.
+        won = GuestMessage.objects.filter(pk=pk, state=GuestMessageState.DUE).update(
+            state=GuestMessageState.SENDING,
+            message_id=row.message_id,
+            sending_at=now,
+            attempts=row.attempts + 1,
+            updated_at=now,
+        )
+        if not won:
+            return None
+        row.state, row.attempts = GuestMessageState.SENDING, row.attempts + 1
+    return row, message
 
 
 def _verdict(row: GuestMessage, now: datetime) -> datetime | tuple[str, str] | None:
@@ -187,14 +204,7 @@ def guest_message_email(row: GuestMessage, *, now: datetime | None = None) -> Em
     return message
 
 
-def _deliver(row: GuestMessage, report: SendReport) -> None:
-    try:
-        message = guest_message_email(row)
-    except Exception as exc:  # a template or brand problem: nothing was handed over
-        logger.exception("guest message %s could not be rendered", row.pk)
-        _release(row, f"Could not be built: {exc}"[:500], retry=False)
-        report.failed += 1
-        return
+def _deliver(row: GuestMessage, message: EmailMultiAlternatives, report: SendReport) -> None:
     try:
         message.send()
     except Exception as exc:  # the backend raised: the ESP did not accept it
