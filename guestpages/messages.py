@@ -136,6 +136,10 @@ def _plan_live(charter: Charter, rows: list[GuestMessage], now: datetime) -> lis
     current = _since_cancellation(rows)
     facts = trip_facts(charter)
     added: list[GuestMessage] = []
+    address = charter.guest_email.strip()
+    for row in current:
+        if row.state == GuestMessageState.DUE and row.to_email != address:  # the guest's address was corrected
+            GuestMessage.objects.filter(pk=row.pk, state=GuestMessageState.DUE).update(to_email=address)
     told = [r for r in current if r.kind in (K.CONFIRMATION, K.MOVED) and r.state in LIVE_STATES]
     if not told:
         added.append(_add(charter, K.CONFIRMATION, now, {"facts": facts}))

@@ -18,7 +18,9 @@ from guestpages.tests.messages_support import (
     due_local,
     guest_mail,
     html_of,
+    plan,
     reschedule,
+    run_guest_tasks,
     send_at,
 )
 
@@ -171,3 +173,20 @@ def test_a_guest_without_an_address_gets_no_rows(charter: Any, django_capture_on
     charter.save(update_fields=["guest_email"])
     confirm(charter, django_capture_on_commit_callbacks)
     assert not GuestMessage.objects.exists() and guest_mail(GUEST) == []
+
+
+def test_an_edited_meeting_point_or_address_is_what_the_guest_hears_next(
+    charter: Any, time_machine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    charter = confirm(charter, django_capture_on_commit_callbacks)
+    charter.meeting_point, charter.guest_email = "Gate B, Harbor Island West Marina", "jordan@new.example.com"
+    charter.save()
+    with django_capture_on_commit_callbacks() as callbacks:
+        plan(charter, "changed")  # what the flow's charter_edit calls
+    run_guest_tasks(callbacks)
+    [moved] = guest_mail("jordan@new.example.com")
+    assert "- Meeting point: Gate B, Harbor Island West Marina (was Dock 7, Shelter Island Marina" in moved.body
+    assert "- Date" not in moved.body and "- Time" not in moved.body
+    assert send_at(time_machine, at(5, 29, 9)) == {"reminder": 1}
+    assert guest_mail("jordan@new.example.com")[-1].subject.startswith("Tomorrow")
+    assert len(guest_mail()) == 1  # the old address got only the confirmation
