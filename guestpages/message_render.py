@@ -28,8 +28,9 @@ from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import mark_safe
 
 from guestpages.errors import GuestPageError
-from guestpages.message_models import NON_ESSENTIAL_KINDS, GuestMessageKind
+from guestpages.message_models import NON_ESSENTIAL_KINDS, GuestMessageKind, GuestMessageTemplate
 from guestpages.render import WHAT_TO_BRING
+from guestpages.services import guest_page_public_url
 from guestpages.window import photo_window
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def guest_message_context(
     facts = trip_facts(charter)
     window = photo_window(charter, now=now)
     closes = timezone.localtime(window.closes_at, zone)
-    page_url = f"https://{brand.domain}/g/{charter.code}"
+    page_url = guest_page_public_url(charter)  # the same address the publisher records
     name = " ".join(charter.guest_name.split())
     return {
         "kind": kind,
@@ -158,8 +159,6 @@ def guest_message_template_check(subject: str, body: str) -> None:
 
 
 def _wording(brand: Brand, kind: str) -> tuple[str, str]:
-    from guestpages.message_models import GuestMessageTemplate
-
     subject, body = DEFAULT_WORDING[kind]
     custom = GuestMessageTemplate.objects.filter(brand=brand, kind=kind).first()
     if custom is not None:

@@ -217,9 +217,7 @@ def guest_message_resend(*, message: GuestMessage, actor: Any) -> GuestMessage:
     """Staff's "resend": the same kind again as a new version, due now (the old row stays as it was)."""
     with transaction.atomic(durable=True):
         charter = message.charter
-        row = _add(charter, message.kind, timezone.now(), dict(message.content))
-        if charter.guest_email and row.to_email != message.to_email:
-            logger.info("resending %s to the charter's current address", message)
+        row = _add(charter, message.kind, timezone.now(), dict(message.content))  # to the current address
         audit_record(
             action="guest_message.resend",
             obj=row,
