@@ -18,11 +18,11 @@ from bench.context import Context
 
 
 def run(ctx: Context) -> harness.Result:
+    from bookings.models import Charter
+    from bookings.targets import guest_pages_mark_pending, guest_pages_push_bulk
     from guestpages.cloudfront import guest_page_key
     from guestpages.models import GuestPage
     from guestpages.render import guest_page_render
-    from bookings.models import Charter
-    from bookings.targets import guest_pages_mark_pending, guest_pages_push_bulk
     from guestpages.storage import GUEST_PAGE_CACHE_CONTROL
     from jada.aws import aws_client
 

@@ -25,7 +25,7 @@ from bookings.payloads import TARGET_LABELS
 from bookings.reconcile import drift_report_create
 from crew.admin import CrewAssignmentInline, CrewMemberAdmin
 from crew.models import CrewMember
-from guestpages.admin import GuestPhotoInline
+from guestpages.admin import GuestMessageInline, GuestPhotoInline
 
 
 @admin.register(Brand)
@@ -108,7 +108,7 @@ class CharterAdmin(CharterTargetsMixin, admin.ModelAdmin):
     list_select_related = ["brand", "vessel", "guest_page", "calendar_entry", "crew_event"]
     autocomplete_fields = ["brand", "vessel"]
     readonly_fields = ["targets_detail", "created_at", "updated_at"]
-    inlines = [CrewAssignmentInline, GuestPhotoInline]
+    inlines = [CrewAssignmentInline, GuestPhotoInline, GuestMessageInline]
     actions = ["confirm_everywhere", "cancel_everywhere", "guest_page_republish"]
     list_per_page = 100
     change_list_template = "admin/bookings/charter/jada_change_list.html"

@@ -31,6 +31,7 @@ from bookings.models import Brand, Charter, CharterStatus, Vessel
 from bookings.payloads import LIVE_STATUSES, TARGET_KINDS
 from bookings.targets import guest_pages_mark_pending, targets_mark_pending
 from crew.models import CrewMember
+from guestpages.messages import guest_messages_plan
 from jada.audit import audit_record
 from jada.errors import JadaError
 
@@ -76,6 +77,7 @@ def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
         charter.status = CharterStatus.CONFIRMED
         charter.save(update_fields=["status", "updated_at"])
         targets_mark_pending(charter=charter, force=True)
+        guest_messages_plan(charter=charter, reason="confirmed")
         _audit("charter.confirm", charter, actor, {"previous_status": previous})
     return charter
 
@@ -90,6 +92,7 @@ def charter_cancel(*, charter: Charter, actor: Actor) -> Charter:
         charter.status = CharterStatus.CANCELLED
         charter.save(update_fields=["status", "updated_at"])
         targets_mark_pending(charter=charter, force=True)
+        guest_messages_plan(charter=charter, reason="cancelled")
         _audit("charter.cancel", charter, actor, {"previous_status": previous})
     return charter
 
@@ -110,6 +113,7 @@ def charter_reschedule(*, charter: Charter, starts_at: datetime, ends_at: dateti
         after = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
         if charter.status == CharterStatus.CONFIRMED:
             targets_mark_pending(charter=charter)
+            guest_messages_plan(charter=charter, reason="rescheduled")
         _audit("charter.reschedule", charter, actor, {"before": before, "after": after})
     return charter
 
@@ -182,6 +186,8 @@ def charter_follow(*, charter: Charter, actor: Actor, changed: list[str] | None 
         return []
     charter = Charter.objects.select_related("brand", "vessel").get(pk=charter.pk)
     kinds = targets_mark_pending(charter=charter)
+    if "guest_page" in kinds and charter.status == CharterStatus.CONFIRMED:
+        guest_messages_plan(charter=charter, reason="changed")
     if kinds or changed:
         _audit("charter.edit", charter, actor, {"changed": sorted(changed or []), "targets": kinds})
     return kinds

@@ -6,7 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -67,6 +67,27 @@ class Brand(models.Model):
     theme_primary_color = models.CharField(max_length=7, default="#0b3d5c", validators=[color_validator])
     theme_accent_color = models.CharField(max_length=7, default="#e0a526", validators=[color_validator])
     contact_line = models.CharField(max_length=200, blank=True, help_text="Shown on guest pages.")
+    # Guest messages (guestpages/messages.py; docs/guest-pages.md "Guest messages").
+    mail_from = models.EmailField(
+        blank=True, help_text="From address of guest e-mail, on the brand's own domain (default hello@<domain>)."
+    )
+    mail_reply_to = models.EmailField(
+        blank=True, help_text="Reply-To of guest e-mail, on the brand's own domain (default: the From address)."
+    )
+    mail_configuration_set = models.CharField(
+        max_length=64, blank=True, help_text="SES configuration set that publishes this brand's delivery events."
+    )
+    mail_quiet_start = models.TimeField(
+        null=True, blank=True, help_text="Local time from which no guest e-mail goes out, e.g. 21:00."
+    )
+    mail_quiet_end = models.TimeField(
+        null=True, blank=True, help_text="Local time from which guest e-mail may go out again, e.g. 08:00."
+    )
+    mail_reminder_hour = models.PositiveSmallIntegerField(
+        default=9,
+        validators=[MaxValueValidator(23)],
+        help_text="Local hour (0–23), the day before departure, at which the reminder goes out.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -13,10 +13,15 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from guestpages.message_admin import GuestMessageInline
 from guestpages.models import GuestPage, GuestPhoto
 from guestpages.photos import guest_photo_thumbnail_url
 
 logger = logging.getLogger(__name__)
+
+
+# The guest's messages on the charter page (guestpages/message_admin.py); bookings/admin.py adds it.
+CHARTER_INLINES = [GuestMessageInline]
 
 
 class GuestPhotoInline(admin.TabularInline):

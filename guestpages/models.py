@@ -41,3 +41,25 @@ class GuestPhoto(SyncedMirror):
 
     def __str__(self) -> str:
         return self.object_key
+
+
+# The guest-message ledger lives in its own module; imported here so Django registers it.
+from guestpages.message_models import (  # noqa: E402
+    GuestDeliveryEvent,
+    GuestMessage,
+    GuestMessageKind,
+    GuestMessageState,
+    GuestMessageTemplate,
+    GuestSuppression,
+)
+
+__all__ = [
+    "GuestDeliveryEvent",
+    "GuestMessage",
+    "GuestMessageKind",
+    "GuestMessageState",
+    "GuestMessageTemplate",
+    "GuestPage",
+    "GuestPhoto",
+    "GuestSuppression",
+]

@@ -162,7 +162,11 @@ HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 10, minimum
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")  # for the file-based backend (tests count a worker's mail)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "JADA Crew <crew@sailjada.com>")
-ANYMAIL = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION}}
+ANYMAIL: dict[str, object] = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION}}
+# "user:password" the SES → SNS subscription URL carries (basic auth) for /anymail/…/tracking/;
+# unset, that endpoint answers 503.
+if env_str("ANYMAIL_WEBHOOK_SECRET"):
+    ANYMAIL["WEBHOOK_SECRET"] = env_str("ANYMAIL_WEBHOOK_SECRET")
 
 # --- Magic links (django-sesame) -----------------------------------------------------------------
 SESAME_MAX_AGE = timedelta(minutes=env_int("CREW_LINK_MAX_AGE_MINUTES", 30, minimum=1, maximum=24 * 60))
@@ -197,6 +201,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "redrive": {"task": "bookings.tasks.redrive_beat", "schedule": 120.0},
     "drift-report": {"task": "bookings.tasks.drift_beat", "schedule": 900.0},
     "crew-events-sweep": {"task": "crew.tasks.crew_events_sweep", "schedule": 3600.0},
+    "guest-messages-send": {"task": "guestpages.tasks.guest_messages_send_due", "schedule": 120.0},
+    "guest-messages-redrive": {"task": "guestpages.tasks.guest_messages_redrive", "schedule": 600.0},
 }
 
 LOGGING = {

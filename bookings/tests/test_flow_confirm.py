@@ -14,7 +14,7 @@ from bookings.models import CalendarEntry, Charter, CharterStatus
 from bookings.tests.factories import CharterFactory
 from crew.models import CrewEvent
 from crew.tests.factories import CrewAssignmentFactory, CrewMemberFactory
-from guestpages.models import GuestPage
+from guestpages.models import GuestMessage, GuestPage
 from jada.models import AuditEntry, SyncState
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +23,10 @@ pytestmark = pytest.mark.django_db
 def _enqueued(callbacks: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
     """(task name, args) of every ``delay_on_commit`` the transaction registered."""
     return [(cb.func.__self__.name, cb.args) for cb in callbacks]
+
+
+def _target_tasks(callbacks: list[Any]) -> list[tuple[str, tuple[Any, ...]]]:
+    return [task for task in _enqueued(callbacks) if task[0].startswith("bookings.tasks.")]
 
 
 @pytest.fixture
@@ -44,10 +48,12 @@ def test_confirm_marks_three_targets_pending_audits_once_and_enqueues_after_comm
         CrewEvent.objects.get(charter=charter),
     )
     assert {page.sync_state, entry.sync_state, event.sync_state} == {SyncState.PENDING}
+    confirmation = GuestMessage.objects.get(charter=charter, kind="confirmation")  # the guest is told at once
     assert _enqueued(callbacks) == [
         ("bookings.tasks.push_guest_page", (page.pk,)),
         ("bookings.tasks.push_calendar_entry", (entry.pk,)),
         ("bookings.tasks.push_crew_event", (event.pk,)),
+        ("guestpages.tasks.guest_message_send", (confirmation.pk,)),
     ]
     json.dumps([cb.args for cb in callbacks])  # task arguments are JSON, nothing else
     audit = AuditEntry.objects.get()
@@ -100,7 +106,7 @@ def test_reschedule_confirmed_moves_every_target_with_one_audit_entry(
         flow.charter_reschedule(charter=charter, starts_at=starts, ends_at=starts + timedelta(hours=4), actor="t")
     charter.refresh_from_db()
     assert charter.starts_at == starts
-    assert len(callbacks) == 3
+    assert len(_target_tasks(callbacks)) == 3  # plus the guest message the change causes
     audit = AuditEntry.objects.get()
     assert audit.action == "charter.reschedule"
     assert audit.data["after"]["starts_at"] == starts.isoformat()
@@ -147,7 +153,7 @@ def test_confirm_many_reports_each_charter(django_capture_on_commit_callbacks: A
     with django_capture_on_commit_callbacks() as callbacks:
         results = flow.charters_confirm(charters=[good, done], actor="t")
     assert [(c.code, error != "") for c, error in results] == [(good.code, False), (done.code, True)]
-    assert len(callbacks) == 3
+    assert len(_target_tasks(callbacks)) == 3  # plus the guest message the change causes
 
 
 def test_crew_event_payload_is_exactly_the_allow_list() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +32,8 @@ from bookings.reconcile import targets_redrive
 from bookings.tests.factories import CharterFactory
 from bookings.tests.harness import FaultProxy, Worker, mails, mails_by_recipient, needs_contracts, wait_for, worker_env
 from crew.models import CrewAssignment, CrewEvent, CrewMember
-from guestpages.models import GuestPage
+from guestpages.messages import guest_messages_redrive
+from guestpages.models import GuestMessage, GuestPage
 from jada.aws import aws_client, aws_clients_reset
 from jada.celery import app as celery_app
 from jada.models import SyncState
@@ -157,9 +159,9 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
         )
         crew = {m.email for m in CrewMember.objects.filter(assignments__charter=charter)}
         wait_for(
-            lambda: sum(mails_by_recipient(stack.mail_dir).values()) >= len(crew),
+            lambda: sum(mails_by_recipient(stack.mail_dir).values()) >= len(crew) + 1,  # and the guest's
             timeout=30,
-            what=lambda: f"crew mail; worker log: {worker.log()[-3000:]}",
+            what=lambda: f"crew and guest mail; worker log: {worker.log()[-3000:]}",
         )
         time.sleep(2)  # anything doubled would arrive now
 
@@ -175,14 +177,15 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
         text = json.dumps(items[0], default=str)
         assert not [m for m in MONEY if m in text], text
         assert "dock 7" in text.lower()
-        assert mails_by_recipient(stack.mail_dir) == dict.fromkeys(sorted(crew), 1)
+        assert _crew_mail(stack, crew) == dict.fromkeys(sorted(crew), 1)
+        assert _guest_kinds(stack, crew) == ["confirmation"]
         assert all(not [m for m in MONEY if m in msg.as_string()] for msg in mails(stack.mail_dir))
 
         # Re-running changes nothing and tells nobody twice; cancelling withdraws everywhere.
         out = StringIO()
         call_command("booking_flow", "xhqgmdh", stdout=out)
         assert out.getvalue().count("synced") == 3, out.getvalue()
-        assert mails_by_recipient(stack.mail_dir) == dict.fromkeys(sorted(crew), 1)
+        assert _crew_mail(stack, crew) == dict.fromkeys(sorted(crew), 1)
         out = StringIO()
         call_command("booking_flow", "XHQGMDH", "--cancel", stdout=out)
         assert out.getvalue().count("synced") == 3, out.getvalue()
@@ -191,7 +194,8 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
         assert 'id="cancelled"' in withdrawn and "Dock 7" not in withdrawn
         assert not InternalCalendarEvent.objects.filter(charter_id=charter.code).exists()
         assert [i["status"] for i in _event_items(charter.code)] == ["cancelled"]
-        wait_for(lambda: mails_by_recipient(stack.mail_dir) == dict.fromkeys(sorted(crew), 2), timeout=30)
+        wait_for(lambda: _crew_mail(stack, crew) == dict.fromkeys(sorted(crew), 2), timeout=30)
+        wait_for(lambda: _guest_kinds(stack, crew) == ["confirmation", "cancelled"], timeout=30)
     finally:
         worker.stop()
     assert "Traceback" not in worker.log() or "WorkerLostError" in worker.log(), worker.log()[-3000:]
@@ -233,12 +237,14 @@ def test_fault_injection_nothing_lost_nothing_doubled(stack: Stack) -> None:
             proxy.faulty = False
             wait_for(lambda: _redrive_until_synced(charters), timeout=180, interval=2, what="every target synced")
             expected = {m.email: CHARTERS for m in crew}
+            crew_emails = set(expected)
             wait_for(
-                lambda: mails_by_recipient(stack.mail_dir) == expected,
+                lambda: _crew_mail(stack, crew_emails) == expected,
                 timeout=60,
                 interval=1,
                 what=lambda: f"{expected}, got {mails_by_recipient(stack.mail_dir)}",
             )
+            wait_for(lambda: _guest_redrive_until_sent(), timeout=90, interval=2, what="every guest confirmation")
             time.sleep(3)  # late duplicates would show up now
         finally:
             worker.stop()
@@ -247,14 +253,16 @@ def test_fault_injection_nothing_lost_nothing_doubled(stack: Stack) -> None:
     events = _event_items()
     calendar_codes = sorted(InternalCalendarEvent.objects.values_list("charter_id", flat=True))
     page_keys = sorted(k for b in brands for k in _keys(b.bucket))
-    received = mails_by_recipient(stack.mail_dir)
+    received = _crew_mail(stack, crew_emails)
+    guest_ids = _guest_message_ids(stack, crew_emails)
     versions = sorted({int(e.get("version", 0)) for e in events})
     throttled = len(fault_log.read_text().splitlines()) if fault_log.exists() else 0
     print(  # the Done-when asks for the counts
         f"\nfault injection: {len(charters)} charters in {time.monotonic() - started:.0f}s; "
         f"proxy {dict(proxy.counts)}; DynamoDB throttled {throttled}; worker starts {worker.starts}, kills {kills}; "
         f"guest pages {len(page_keys)}, calendar entries {len(calendar_codes)}, crew events {len(events)} "
-        f"(versions {versions}); e-mails {dict(received)}"
+        f"(versions {versions}); e-mails {dict(received)}; "
+        f"guest messages per (charter, kind, version): {len(guest_ids)}, most copies of one {max(guest_ids.values())}"
     )
     assert sum(proxy.counts[f] for f in proxy.counts if f != "ok") >= 10, proxy.counts
     assert throttled >= 1
@@ -269,6 +277,42 @@ def test_fault_injection_nothing_lost_nothing_doubled(stack: Stack) -> None:
     # One e-mail per crew member per version: every event is at its first version.
     assert versions == [1]
     assert received == {m.email: CHARTERS for m in crew}
+    # One e-mail per guest message row, each row once: the guest's side of the same proof.
+    assert set(guest_ids.values()) == {1}
+    sent = GuestMessage.objects.filter(state="sent")
+    assert set(guest_ids) == set(sent.values_list("message_id", flat=True))
+    # Each charter's confirmation went out — or, if a SIGKILL landed between its send and its mark,
+    # it is `uncertain` for staff (never re-sent by a machine): held back, not doubled.
+    confirmations = GuestMessage.objects.filter(kind="confirmation")
+    told = confirmations.filter(state__in=("sent", "uncertain")).values_list("charter_id", flat=True)
+    assert sorted(told) == sorted(c.pk for c in charters)
+    assert confirmations.filter(state="uncertain").count() <= kills["pool"] + kills["worker"]
+
+
+def _guest_redrive_until_sent() -> bool:
+    """What beat's guest-message jobs do, with a short threshold: re-enqueue what a killed worker
+    held (its late-acked task only comes back after the broker's visibility timeout)."""
+    if not GuestMessage.objects.filter(kind="confirmation", state__in=("due", "sending")).exists():
+        return True
+    guest_messages_redrive(older_than=timedelta(seconds=20))
+    return False
+
+
+def _crew_mail(stack: Stack, crew: set[str]) -> dict[str, int]:
+    return {to: n for to, n in mails_by_recipient(stack.mail_dir).items() if to in crew}
+
+
+def _guest_message_ids(stack: Stack, crew: set[str]) -> Counter[str]:
+    """How many copies of each guest message (by Message-ID) the mail sink holds."""
+    return Counter(str(m["Message-ID"]).strip() for m in mails(stack.mail_dir) if str(m["To"]).lower() not in crew)
+
+
+def _guest_kinds(stack: Stack, crew: set[str]) -> list[str]:
+    """The kinds of guest message in the sink, in ledger order; each row's mail exactly once."""
+    ids = _guest_message_ids(stack, crew)
+    assert set(ids.values()) <= {1}, ids
+    rows = GuestMessage.objects.filter(message_id__in=list(ids)).order_by("id")
+    return [row.kind for row in rows]
 
 
 def _kill_while_busy(worker: Worker, stack: Stack) -> dict[str, int]:

@@ -1,0 +1,36 @@
+"""Celery tasks of the guest messages: thin callers of ``guestpages.message_send``.
+
+No task retries by itself: a send the ESP did not accept goes back to ``due`` with a back-off in
+the ledger, and beat's ``guest_messages_send_due`` finds it. A task that runs twice (late ack
+after a killed worker, a redrive) finds the row already claimed and sends nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def guest_message_send(message_id: int) -> int:
+    """Send one row now if it is (still) due; enqueued on commit by the plan and by resend."""
+    from guestpages.message_send import guest_messages_send
+
+    return sum(guest_messages_send(ids=[message_id]).sent.values())
+
+
+@shared_task(acks_late=True)
+def guest_messages_send_due() -> dict[str, int]:
+    """Beat (CELERY_BEAT_SCHEDULE "guest-messages-send"): send everything due; sent per kind."""
+    from guestpages.message_send import guest_messages_send
+
+    return dict(guest_messages_send().sent)
+
+
+@shared_task(acks_late=True)
+def guest_messages_redrive(older_than_seconds: int = 600) -> int:
+    """Beat: settle rows a dead sender left ``sending``; re-enqueue overdue ones."""
+    from guestpages.messages import guest_messages_redrive as redrive
+
+    return redrive(older_than=timedelta(seconds=older_than_seconds))
