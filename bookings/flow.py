@@ -76,7 +76,7 @@ def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
         previous = charter.status
         charter.status = CharterStatus.CONFIRMED
         charter.save(update_fields=["status", "updated_at"])
-        targets_mark_pending(charter=charter, force=True)
+        tasks.targets_enqueue(targets_mark_pending(charter=charter, force=True))
         guest_messages_plan(charter=charter, reason="confirmed")
         _audit("charter.confirm", charter, actor, {"previous_status": previous})
     return charter
@@ -91,7 +91,7 @@ def charter_cancel(*, charter: Charter, actor: Actor) -> Charter:
         previous = charter.status
         charter.status = CharterStatus.CANCELLED
         charter.save(update_fields=["status", "updated_at"])
-        targets_mark_pending(charter=charter, force=True)
+        tasks.targets_enqueue(targets_mark_pending(charter=charter, force=True))
         guest_messages_plan(charter=charter, reason="cancelled")
         _audit("charter.cancel", charter, actor, {"previous_status": previous})
     return charter
@@ -112,7 +112,7 @@ def charter_reschedule(*, charter: Charter, starts_at: datetime, ends_at: dateti
         charter.save(update_fields=["starts_at", "ends_at", "updated_at"])
         after = {"starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()}
         if charter.status == CharterStatus.CONFIRMED:
-            targets_mark_pending(charter=charter)
+            tasks.targets_enqueue(targets_mark_pending(charter=charter))
             guest_messages_plan(charter=charter, reason="rescheduled")
         _audit("charter.reschedule", charter, actor, {"before": before, "after": after})
     return charter
@@ -124,7 +124,7 @@ def target_retry(*, charter: Charter, kind: str, actor: Actor) -> Charter:
         raise FlowError(f"Unknown target {kind!r}.")
     with transaction.atomic(durable=True):
         charter = _charter_lock(charter)
-        targets_mark_pending(charter=charter, kinds=[kind], force=True)
+        tasks.targets_enqueue(targets_mark_pending(charter=charter, kinds=[kind], force=True))
         _audit("charter.target_retry", charter, actor, {"target": kind})
     return charter
 
@@ -185,7 +185,7 @@ def charter_follow(*, charter: Charter, actor: Actor, changed: list[str] | None 
     if charter.status == CharterStatus.INQUIRY:
         return []
     charter = Charter.objects.select_related("brand", "vessel").get(pk=charter.pk)
-    kinds = targets_mark_pending(charter=charter)
+    kinds = tasks.targets_enqueue(targets_mark_pending(charter=charter))
     if "guest_page" in kinds and charter.status == CharterStatus.CONFIRMED:
         guest_messages_plan(charter=charter, reason="changed")
     if kinds or changed:
@@ -202,7 +202,9 @@ def brand_follow(*, brand: Brand, actor: Actor, changed: list[str]) -> dict[str,
         transaction.on_commit(lambda: tasks.push_brand_pages.delay(brand.pk))
     others = 0
     for charter in charters.select_related("brand", "vessel"):
-        others += len(targets_mark_pending(charter=charter, kinds=["calendar_entry", "crew_event"]))
+        others += len(
+            tasks.targets_enqueue(targets_mark_pending(charter=charter, kinds=["calendar_entry", "crew_event"]))
+        )
     _audit("brand.edit", brand, actor, {"changed": sorted(changed), "pages": len(pages), "other_targets": others})
     return {"pages": len(pages), "other_targets": others}
 
@@ -212,7 +214,7 @@ def vessel_follow(*, vessel: Vessel, actor: Actor) -> int:
     count = 0
     upcoming = Charter.objects.filter(vessel=vessel, status__in=LIVE_STATUSES, ends_at__gte=timezone.now())
     for charter in upcoming.select_related("brand", "vessel"):
-        count += len(targets_mark_pending(charter=charter))
+        count += len(tasks.targets_enqueue(targets_mark_pending(charter=charter)))
     _audit("vessel.edit", vessel, actor, {"targets": count})
     return count
 
@@ -224,6 +226,6 @@ def crew_member_follow(*, member: CrewMember, actor: Actor) -> int:
         crew_assignments__crew_member=member, status__in=LIVE_STATUSES, ends_at__gte=timezone.now()
     )
     for charter in upcoming.select_related("brand", "vessel").distinct():
-        count += len(targets_mark_pending(charter=charter, kinds=["crew_event"]))
+        count += len(tasks.targets_enqueue(targets_mark_pending(charter=charter, kinds=["crew_event"])))
     _audit("crew_member.edit", member, actor, {"targets": count})
     return count

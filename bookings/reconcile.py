@@ -38,7 +38,7 @@ from bookings.payloads import (
     target_fingerprint,
 )
 from bookings.targets import TARGET_MODELS, out_of_date_q, targets_mark_pending
-from bookings.tasks import target_push_enqueue
+from bookings.tasks import target_push_enqueue, targets_enqueue
 from guestpages import services as pages
 from jada.errors import JadaError
 from jada.models import SyncState
@@ -149,7 +149,7 @@ def drift_repair(*, findings: list[Finding]) -> int:
         with transaction.atomic():
             charter = Charter.objects.select_related("brand", "vessel").filter(code=code).first()
             if charter is not None:
-                count += len(targets_mark_pending(charter=charter, kinds=sorted(kinds), force=True))
+                count += len(targets_enqueue(targets_mark_pending(charter=charter, kinds=sorted(kinds), force=True)))
     return count
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import SoftTimeLimitExceeded
@@ -55,6 +55,15 @@ TARGET_MODELS: dict[str, type[SyncedMirror]] = {
     "crew_event": CrewEvent,
 }
 OUT_OF_DATE = "out_of_date"
+
+
+class Marked(NamedTuple):
+    """A target row put back to pending: its push is the caller's to enqueue."""
+
+    kind: str
+    row_id: int
+
+
 # What staff see, derived from the row: its own word for "holds an older version".
 STATUS_LABELS = {
     SyncState.SYNCED: "synced",
@@ -92,14 +101,11 @@ def out_of_date_q(prefix: str = "") -> Q:
 # --- marking: a new round for a target ------------------------------------------------------------
 
 
-def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KINDS, force: bool = False) -> list[str]:
+def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KINDS, force: bool = False) -> list[Marked]:
     """Mark the charter's targets whose content changed (all of ``kinds`` with ``force``) pending
-    with the fingerprint wanted now, and enqueue their pushes on commit. Returns the kinds marked.
-
-    Runs inside the caller's transaction: nothing is enqueued unless it commits.
+    with the fingerprint wanted now. Returns what was marked: the caller (the flow) enqueues
+    those pushes on commit, inside the same transaction.
     """
-    from bookings import tasks
-
     marked = []
     for kind in kinds:
         wanted = target_fingerprint(kind, charter)
@@ -112,8 +118,7 @@ def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KIND
             continue
         row.sync_state, row.attempts, row.last_error, row.wanted_fingerprint = SyncState.PENDING, 0, "", wanted
         row.save(update_fields=["sync_state", "attempts", "last_error", "wanted_fingerprint", "updated_at"])
-        tasks.target_push_enqueue(kind, row.pk)
-        marked.append(kind)
+        marked.append(Marked(kind, row.pk))
     return marked
 
 
@@ -293,10 +298,11 @@ _PUSHES: dict[str, Callable[[Any, dict[str, Any], str, Any], dict[str, Any]]] = 
 # --- the bulk guest-page push (a brand's theme or layout changed) ---------------------------------
 
 
-def guest_pages_push_bulk(*, brand_id: int, batch: int = 500) -> dict[str, int]:
-    """Publish every pending or out-of-date guest page of one brand, a batch at a time, with one
-    CDN invalidation per batch instead of one per page. Returns counts of synced and failed."""
-    counts = {"synced": 0, "failed": 0}
+def guest_pages_push_bulk(*, brand_id: int, batch: int = 500) -> dict[str, Any]:
+    """Publish every pending guest page of one brand, a batch at a time, with one CDN
+    invalidation per batch instead of one per page. Returns counts of synced and failed, and the
+    rows of charters cancelled meanwhile (``left``), whose ordinary push withdraws them."""
+    counts: dict[str, Any] = {"synced": 0, "failed": 0, "left": []}
     brand = Brand.objects.get(pk=brand_id)
     while True:
         with transaction.atomic():
@@ -314,10 +320,8 @@ def guest_pages_push_bulk(*, brand_id: int, batch: int = 500) -> dict[str, int]:
         live = [row for row in rows if page_is_live(row.charter)]
         for row in rows:
             if not page_is_live(row.charter):  # cancelled meanwhile: the ordinary push withdraws it
-                GuestPage.objects.filter(pk=row.pk).update(sync_state=SyncState.PENDING)
-                from bookings import tasks
-
-                tasks.target_push_enqueue("guest_page", row.pk)
+                GuestPage.objects.filter(pk=row.pk).update(sync_state=SyncState.FAILED, last_error="")
+                counts["left"].append(row.pk)
         orders = [
             pages.PageOrder(row.charter, row.published_version + 1, target_fingerprint("guest_page", row.charter))
             for row in live

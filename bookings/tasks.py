@@ -10,6 +10,7 @@ again; the idempotent pushes make that harmless. Beat jobs call ``bookings.recon
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from celery import shared_task
@@ -70,12 +71,24 @@ def target_push_enqueue(kind: str, row_id: int) -> None:
     PUSH_TASKS[kind].delay_on_commit(row_id)
 
 
+def targets_enqueue(marked: Iterable[Any]) -> list[str]:
+    """Enqueue on commit the pushes ``bookings.targets.targets_mark_pending`` marked; their kinds."""
+    kinds = []
+    for kind, row_id in marked:
+        target_push_enqueue(kind, row_id)
+        kinds.append(kind)
+    return kinds
+
+
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def push_brand_pages(brand_id: int) -> dict[str, int]:
     """Re-publish a brand's pending guest pages in bulk (its theme, window or key layout changed)."""
     from bookings.targets import guest_pages_push_bulk
 
-    return guest_pages_push_bulk(brand_id=brand_id)
+    done = guest_pages_push_bulk(brand_id=brand_id)
+    for row_id in done["left"]:
+        push_guest_page.delay(row_id)
+    return {"synced": done["synced"], "failed": done["failed"], "left": len(done["left"])}
 
 
 @shared_task(acks_late=True)
