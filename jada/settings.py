@@ -206,12 +206,25 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("botocore", "urllib3", "werkzeug", "moto", "httpx", "kombu")},
 }
 
+# --- Security -------------------------------------------------------------------------------
+# Production defaults pass `manage.py check --deploy` (a test runs it). Behind a TLS-terminating
+# proxy or load balancer set DJANGO_BEHIND_PROXY=true so the forwarded scheme is trusted; the
+# probes (/healthz, /readyz) are never redirected, as load balancers call them over plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
+USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+_csrf_origins = env_str("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in _csrf_origins.split(",") if o.strip()] if _csrf_origins else []
 
 # A request header larger than this is refused by the web server; Django itself never 500s on it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
