@@ -70,6 +70,9 @@ def crew_event_sync(self: Any, event_id: int) -> str:
 def targets_redrive() -> int:
     """Beat: re-enqueue targets left pending, syncing or failed for more than a few minutes."""
     from bookings.services import targets_redrive as redrive
+    from jada.health import beat_heartbeat
+
+    beat_heartbeat("bookings.tasks.targets_redrive")
 
     return redrive()
 
@@ -78,5 +81,8 @@ def targets_redrive() -> int:
 def drift_report() -> int:
     """Beat: compare the database with every target and record what disagrees."""
     from bookings.services import drift_report_create
+    from jada.health import beat_heartbeat
+
+    beat_heartbeat("bookings.tasks.drift_report")
 
     return drift_report_create().finding_count

@@ -1,11 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from jada import views
+from jada import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.ReadinessView.as_view(), name="readyz"),
+    # Not routed for callers that matter: the name lets `health_check readyz_worker --no-http` run
+    # the worker container's checks (broker, ping) in-process.
+    path("readyz/worker", health.ReadinessView.as_view(worker_only=True), name="readyz_worker"),
     path("", include("bookings.urls")),
     path("", include("guestpages.urls")),
     path("", include("crew.urls")),
