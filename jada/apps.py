@@ -7,7 +7,10 @@ class JadaConfig(AppConfig):
     verbose_name = "JADA Ops"
 
     def ready(self) -> None:
-        from jada import checks  # noqa: F401  (registers system checks)
+        from jada import (
+            checks,  # noqa: F401  (registers system checks)
+            mfa,  # noqa: F401  (connects enrolment to the session's second factor)
+        )
         from jada.office import office_group_ensure
 
         # Permissions only exist after migrate; keep the Office group in step with them.

@@ -52,6 +52,18 @@ def beat_heartbeat(name: str) -> None:
     BeatHeartbeat.objects.update_or_create(task=name, defaults={"last_beat_at": timezone.now()})
 
 
+def beat_result(name: str, result: dict[str, Any]) -> None:
+    """Keep what beat job ``name`` found on its last finished run (e.g. the scrub sweep's
+    dirty count), for /metrics and the admin's "needs attention" list."""
+    from jada.models import BeatHeartbeat
+
+    BeatHeartbeat.objects.update_or_create(
+        task=name,
+        defaults={"last_result": result},
+        create_defaults={"last_beat_at": timezone.now(), "last_result": result},
+    )
+
+
 @dataclasses.dataclass
 class Named(HealthCheck):
     """A check reported under our name (``database``, ``bucket:<brand>``) instead of its repr."""

@@ -65,6 +65,7 @@ class BeatHeartbeat(models.Model):
 
     task = models.CharField(max_length=200, unique=True, help_text="The task's dotted name.")
     last_beat_at = models.DateTimeField()
+    last_result = models.JSONField(null=True, blank=True, help_text="What the job's last finished run reported.")
 
     def __str__(self) -> str:
         return f"{self.task} at {self.last_beat_at:%Y-%m-%d %H:%M:%S}"

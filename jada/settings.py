@@ -57,6 +57,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "health_check",
+    "django_prometheus",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "jada",
     "bookings",
     "guestpages",
@@ -64,14 +69,19 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jada.mfa.OfficeSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "jada.urls"
@@ -112,6 +122,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTHENTICATION_BACKENDS = [
+    "jada.mfa.PasswordLockoutBackend",  # first: django-axes refuses locked-out password attempts
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",
 ]
@@ -166,8 +177,39 @@ ANYMAIL = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION}}
 # --- Magic links (django-sesame) -----------------------------------------------------------------
 SESAME_MAX_AGE = timedelta(minutes=env_int("CREW_LINK_MAX_AGE_MINUTES", 30, minimum=1, maximum=24 * 60))
 SESAME_TOKEN_NAME = "sesame"
-LOGIN_URL = "/crew/login/"
+# Office sign-in (allauth); crew sign in at /crew/login/ with magic links.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/admin/"
 CREW_PORTAL_SCOPE = "crew-portal"
+
+# --- Office sign-in: second factor and lockout (jada/mfa.py) ---------------------------------------
+JADA_REQUIRE_2FA = env_bool("JADA_REQUIRE_2FA", True)
+if not JADA_REQUIRE_2FA and not DEBUG:
+    raise ImproperlyConfigured(
+        "JADA_REQUIRE_2FA=false is only allowed for local development. Remove JADA_REQUIRE_2FA (office "
+        "staff then sign in with a passkey or an authenticator app), or set DJANGO_DEBUG=true on a "
+        "development machine."
+    )
+ACCOUNT_ADAPTER = "jada.mfa.OfficeAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is the second factor, after the password
+MFA_TOTP_ISSUER = "JADA Ops"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys on http://127.0.0.1 for the demo only
+AXES_FAILURE_LIMIT = env_int("JADA_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("JADA_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per account and per address
+AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form
+AXES_LOCKOUT_CALLABLE = "jada.mfa.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "jada.mfa.client_ip"
+
+# --- Metrics (jada/metrics.py) -----------------------------------------------------------------
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # --- Celery ----------------------------------------------------------------------------------
 # Without REDIS_URL tasks run in-process right after the transaction commits (eager mode), so

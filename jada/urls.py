@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from jada import health
+from jada import health, metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("readyz", health.ReadinessView.as_view(), name="readyz"),
     # Not routed for callers that matter: the name lets `health_check readyz_worker --no-http` run
     # the worker container's checks (broker, ping) in-process.
