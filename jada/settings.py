@@ -196,6 +196,8 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Failed sign-ins are django-axes' job (below); allauth's own counter would say "too many attempts".
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is the second factor, after the password
 MFA_TOTP_ISSUER = "JADA Ops"
