@@ -23,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from bookings import admin_views, flow
+from bookings.admin_roles import MoneyHiddenMixin
 from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport, InternalCalendarEvent, Vessel
 from bookings.services import drift_report_create
 from crew.admin import CrewAssignmentInline
@@ -51,7 +52,7 @@ class VesselAdmin(admin.ModelAdmin):
 
 
 @admin.register(Charter)
-class CharterAdmin(admin.ModelAdmin):
+class CharterAdmin(MoneyHiddenMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "guest_name",

@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from jada import health, metrics
 
+admin.site.site_header = admin.site.site_title = "JADA Ops"
+admin.site.index_title = "Today"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
