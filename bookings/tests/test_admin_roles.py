@@ -72,10 +72,11 @@ def test_dispatcher_change_form_shows_no_money(dispatcher: Client, charter: Char
         assert text not in html, text
 
 
-def test_dispatcher_cannot_edit_money_by_posting_it(dispatcher: Client, charter: Charter) -> None:
-    from bookings.admin import CharterAdmin
+def test_dispatcher_form_neither_shows_nor_accepts_money_fields(dispatcher: Client, charter: Charter) -> None:
     from django.contrib import admin as django_admin
     from django.test import RequestFactory
+
+    from bookings.admin import CharterAdmin
 
     request = RequestFactory().get("/")
     request.user = get_user_model().objects.get(username="disp")
