@@ -5,6 +5,8 @@ from jada import health, metrics
 
 admin.site.site_header = admin.site.site_title = "JADA Ops"
 admin.site.index_title = "Today"
+# The front page lists every app; the left app sidebar would cost the charter list its targets column.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
