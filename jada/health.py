@@ -22,8 +22,10 @@ from asgiref.sync import sync_to_async
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import close_old_connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import View
 from health_check.base import HealthCheck
 from health_check.checks import Database
 from health_check.exceptions import ServiceUnavailable
@@ -186,9 +188,11 @@ def beat_late_jobs(now: datetime.datetime | None = None) -> list[str]:
 class BeatHeartbeats(HealthCheck):
     """Every settings-declared beat job started within twice its interval."""
 
+    # Read beforehand in the request's thread (and so its database connection) when given.
+    late: list[str] | None = dataclasses.field(default=None, repr=False)
+
     async def run(self) -> None:
-        # In the request's own thread, so the check reads the same database connection.
-        late = await sync_to_async(beat_late_jobs)()
+        late = self.late if self.late is not None else await sync_to_async(beat_late_jobs)()
         if late:
             raise ServiceUnavailable("; ".join(late))
 
@@ -219,11 +223,27 @@ class ReadinessView(HealthCheckView):
     worker_only = False
     _brands: list[tuple[str, str, str]] | None = None
 
-    async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    _beat_late: list[str] | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        # Synchronous, unlike the library's view: the request thread reads the database (brands,
+        # heartbeats) with its own connection, and the probes run concurrently on an event loop
+        # of their own — never one borrowed from the caller's thread, which may already run one.
+        response = View.dispatch(self, request, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.worker_only:
-            self._brands = await sync_to_async(_brand_buckets)()
-        with self.get_executor() as executor:
-            self.results = await asyncio.gather(*(check.get_result(executor) for check in self.get_checks()))
+            self._brands = _brand_buckets()
+            self._beat_late = beat_late_jobs() if settings.REDIS_URL else None
+        checks = list(self.get_checks())
+
+        async def run_all() -> list[Any]:
+            return list(await asyncio.gather(*(check.get_result() for check in checks)))
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            self.results = pool.submit(lambda: asyncio.run(run_all())).result()
         if request.headers.get("accept", "").startswith("text/plain"):
             return self.render_to_response_text(self._status())
         return self.render_to_response_json(self._status())
@@ -257,4 +277,4 @@ class ReadinessView(HealthCheckView):
         yield Named(name="crew-events-table", check=CrewEventsTable(table=table))
         if redis_url:
             yield Named(name="worker", check=WorkerPing())
-            yield Named(name="beat", check=BeatHeartbeats())
+            yield Named(name="beat", check=BeatHeartbeats(late=self._beat_late))

@@ -84,7 +84,7 @@ class JadaCollector(Collector):
         yield stale
         yield from self._drift()
         yield from self._sweep()
-        yield from self._beat(now)
+        yield from self._beat()
 
     def _drift(self) -> Iterator[Metric]:
         from bookings.models import DriftReport
@@ -111,7 +111,7 @@ class JadaCollector(Collector):
             value=result.get("dirty", 0),
         )
 
-    def _beat(self, now: object) -> Iterator[Metric]:
+    def _beat(self) -> Iterator[Metric]:
         from jada.models import BeatHeartbeat
 
         family = GaugeMetricFamily(
