@@ -6,10 +6,12 @@ PIP := $(VENV)/bin/pip
 
 .PHONY: run test lint fmt bench install install-dev browser clean
 
-$(VENV)/.installed: requirements.txt
+# requirements.txt is what production runs; requirements-local.txt adds the AWS stand-in (moto),
+# which `make run` and the tests need and the production image never installs.
+$(VENV)/.installed: requirements.txt requirements-local.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet -r requirements-local.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt

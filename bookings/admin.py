@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from bookings import flow
+from bookings.admin_roles import MoneyHiddenMixin
 from bookings.admin_targets import CharterTargetsMixin, TargetStateFilter, target_badge
 from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport, InternalCalendarEvent, Vessel
 from bookings.payloads import TARGET_LABELS
@@ -90,7 +91,7 @@ admin.site.register(CrewMember, CrewMemberFollowAdmin)
 
 
 @admin.register(Charter)
-class CharterAdmin(CharterTargetsMixin, admin.ModelAdmin):
+class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "guest_name",

@@ -95,6 +95,9 @@ def push_brand_pages(brand_id: int) -> dict[str, int]:
 def redrive_beat() -> dict[str, int]:
     """Beat: re-enqueue whatever was left behind (targets, crew notifications, guest messages)."""
     from bookings.reconcile import redrive
+    from jada.health import beat_heartbeat
+
+    beat_heartbeat("bookings.tasks.redrive_beat")
 
     return redrive()
 
@@ -103,5 +106,8 @@ def redrive_beat() -> dict[str, int]:
 def drift_beat() -> int:
     """Beat: compare every live charter with what each target really holds, and record it."""
     from bookings.reconcile import drift_report_create
+    from jada.health import beat_heartbeat
+
+    beat_heartbeat("bookings.tasks.drift_beat")
 
     return drift_report_create().finding_count

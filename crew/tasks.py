@@ -66,6 +66,10 @@ def crew_event_notify(*, event_id: str, version: int, notices: dict[str, str]) -
 def crew_events_sweep() -> dict[str, Any]:
     """Beat job (CELERY_BEAT_SCHEDULE "crew-events-sweep"): re-scrub the whole table and report."""
     from crew.dynamo_sweep import crew_events_sweep as sweep
+    from jada.health import beat_heartbeat, beat_result
 
+    beat_heartbeat("crew.tasks.crew_events_sweep")
     with aws_retry_only_transient():
-        return sweep().as_dict()
+        report = sweep().as_dict()
+    beat_result("crew.tasks.crew_events_sweep", {"scanned": report["scanned"], "dirty": report["dirty"]})
+    return report

@@ -7,8 +7,12 @@ class JadaConfig(AppConfig):
     verbose_name = "JADA Ops"
 
     def ready(self) -> None:
-        from jada import checks  # noqa: F401  (registers system checks)
-        from jada.office import office_group_ensure
+        from jada import (
+            checks,  # noqa: F401  (registers system checks)
+            mfa,  # noqa: F401  (connects enrolment to the session's second factor)
+        )
+        from jada.office import dispatcher_group_ensure, office_group_ensure
 
         # Permissions only exist after migrate; keep the Office group in step with them.
         post_migrate.connect(office_group_ensure, dispatch_uid="jada.office_group_ensure")
+        post_migrate.connect(dispatcher_group_ensure, dispatch_uid="jada.dispatcher_group_ensure")

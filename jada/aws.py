@@ -97,6 +97,20 @@ def aws_presign_client(service: str, *, region: str | None = None) -> Any:
     )
 
 
+_PROBE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=2)
+
+
+def aws_probe_client(service: str, *, region: str | None = None) -> Any:
+    """A client for readiness probes: one attempt, two-second timeouts, so a down endpoint is
+    reported within the probe's budget instead of after the normal client's retries."""
+    key = (f"{service}:probe", *_key(service, region)[1:])
+    return _cached(
+        _clients,
+        key,
+        lambda: _session().client(service, region_name=key[1], endpoint_url=key[2], config=_PROBE_CONFIG),
+    )
+
+
 def aws_config() -> Config:
     """The botocore config every client uses (for adapters that build their own, like django-storages)."""
     return _RETRY_CONFIG

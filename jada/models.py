@@ -63,3 +63,18 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         who = self.actor.get_username() if self.actor else (self.actor_label or "system")
         return f"{who} {self.action} {self.object_type} {self.object_repr or self.object_id}"
+
+
+class BeatHeartbeat(models.Model):
+    """When each beat job last started: beat has no health check of its own, so readiness reads these.
+
+    The rule it keeps: every periodic job writes its row as it starts (``jada.health.beat_heartbeat``),
+    so a stopped beat shows up as rows older than twice their interval, whatever the jobs do.
+    """
+
+    task = models.CharField(max_length=200, unique=True, help_text="The task's dotted name.")
+    last_beat_at = models.DateTimeField()
+    last_result = models.JSONField(null=True, blank=True, help_text="What the job's last finished run reported.")
+
+    def __str__(self) -> str:
+        return f"{self.task} at {self.last_beat_at:%Y-%m-%d %H:%M:%S}"

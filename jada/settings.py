@@ -57,6 +57,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "ninja",  # its Swagger page's static files (served to staff at /api/docs)
+    "health_check",
+    "django_prometheus",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "jada",
     "bookings",
     "guestpages",
@@ -64,15 +70,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "jada.mfa.OfficeSecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guestpages.cors.GuestApiCorsMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "jada.urls"
@@ -113,6 +124,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTHENTICATION_BACKENDS = [
+    "jada.mfa.PasswordLockoutBackend",  # first: django-axes refuses locked-out password attempts
     "django.contrib.auth.backends.ModelBackend",
     "sesame.backends.ModelBackend",
 ]
@@ -171,8 +183,41 @@ if env_str("ANYMAIL_WEBHOOK_SECRET"):
 # --- Magic links (django-sesame) -----------------------------------------------------------------
 SESAME_MAX_AGE = timedelta(minutes=env_int("CREW_LINK_MAX_AGE_MINUTES", 30, minimum=1, maximum=24 * 60))
 SESAME_TOKEN_NAME = "sesame"
-LOGIN_URL = "/crew/login/"
+# Office sign-in (allauth); crew sign in at /crew/login/ with magic links.
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/admin/"
 CREW_PORTAL_SCOPE = "crew-portal"
+
+# --- Office sign-in: second factor and lockout (jada/mfa.py) ---------------------------------------
+JADA_REQUIRE_2FA = env_bool("JADA_REQUIRE_2FA", True)
+if not JADA_REQUIRE_2FA and not DEBUG:
+    raise ImproperlyConfigured(
+        "JADA_REQUIRE_2FA=false is only allowed for local development. Remove JADA_REQUIRE_2FA (office "
+        "staff then sign in with a passkey or an authenticator app), or set DJANGO_DEBUG=true on a "
+        "development machine."
+    )
+ACCOUNT_ADAPTER = "jada.mfa.OfficeAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Failed sign-ins are django-axes' job (below); allauth's own counter would say "too many attempts".
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False  # a passkey is the second factor, after the password
+MFA_TOTP_ISSUER = "JADA Ops"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # passkeys on http://127.0.0.1 for the demo only
+AXES_FAILURE_LIMIT = env_int("JADA_LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("JADA_LOGIN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: per account and per address
+AXES_USERNAME_FORM_FIELD = "login"  # allauth's login form
+AXES_LOCKOUT_CALLABLE = "jada.mfa.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "jada.mfa.client_ip"
+
+# --- Metrics (jada/metrics.py) -----------------------------------------------------------------
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # --- Celery ----------------------------------------------------------------------------------
 # Without REDIS_URL tasks run in-process right after the transaction commits (eager mode), so
@@ -214,12 +259,25 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("botocore", "urllib3", "werkzeug", "moto", "httpx", "kombu")},
 }
 
+# --- Security -------------------------------------------------------------------------------
+# Production defaults pass `manage.py check --deploy` (a test runs it). Behind a TLS-terminating
+# proxy or load balancer set DJANGO_BEHIND_PROXY=true so the forwarded scheme is trusted; the
+# probes (/healthz, /readyz) are never redirected, as load balancers call them over plain HTTP.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
+USE_X_FORWARDED_HOST = env_bool("DJANGO_USE_X_FORWARDED_HOST", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+_csrf_origins = env_str("DJANGO_CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in _csrf_origins.split(",") if o.strip()] if _csrf_origins else []
 
 # A request header larger than this is refused by the web server; Django itself never 500s on it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -60,6 +60,12 @@ elif _ON_CI:
 TESTS_REQUIRE_SERVICES = _ON_CI
 
 DEBUG = False
+# The test client speaks plain HTTP; production redirects to HTTPS (test_deploy_check covers it).
+SECURE_SSL_REDIRECT = False
+SECURE_HSTS_SECONDS = 0
+# Admin tests sign staff in directly; the second factor's own tests (jada/tests/test_mfa*.py) turn it on.
+JADA_REQUIRE_2FA = False
+AXES_ENABLED = True
 ALLOWED_HOSTS = ["testserver", "localhost", ".localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

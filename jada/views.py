@@ -1,13 +1,9 @@
-"""Project-wide views: health check and error handlers that answer JSON under /api/."""
+"""Project-wide error handlers that answer JSON under /api/ (health and readiness: jada/health.py)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    return JsonResponse({"ok": True})
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -45,12 +45,23 @@ def env_file_write() -> None:
     print(f"Wrote {ENV_FILE.name} with local development settings.")
 
 
+def _second_factor_lines(required: bool) -> list[str]:
+    if required:
+        return ["                (second factor ON: enrol a passkey or an authenticator app at first sign-in)"]
+    return [
+        "                WITHOUT the second factor (JADA_REQUIRE_2FA=false, allowed in this debug demo only).",
+        "                To try it: JADA_REQUIRE_2FA=true make run, then enrol a passkey or authenticator app.",
+    ]
+
+
 def main() -> None:
     env_file_write()
     from dotenv import load_dotenv
 
     load_dotenv(ENV_FILE, override=False, interpolate=False)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jada.settings")
+    # The demo signs in with a password only; production always asks for a second factor.
+    os.environ.setdefault("JADA_REQUIRE_2FA", "false")
 
     moto = None
     endpoint = os.environ["AWS_ENDPOINT_URL"]
@@ -83,6 +94,7 @@ def main() -> None:
                 "",
                 "JADA Ops is running:",
                 f"  Admin:        {site}/admin/   (user admin, password jada-demo)",
+                *_second_factor_lines(settings.JADA_REQUIRE_2FA),
                 f"  Guest page:   http://queenofsandiego.localhost:{PORT}/g/XHQGMDH",
                 f"  Crew portal:  {site}/crew/login/   (magic links are printed to this console)",
                 f"  Calendar API: {site}/api/calendar   SCC API: {site}/api/scc/events",

@@ -30,9 +30,9 @@ def office(live_server: Any, moto_server: str, settings: Any) -> Iterator[Charte
 
 def _sign_in_and_open(page: Any, live_server: Any, charter: Charter) -> None:
     page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "office")
+    page.fill("#id_login", "office")
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.click("button[type=submit]")  # the office sign-in (allauth)
     page.wait_for_selector("#user-tools")
     page.goto(f"{live_server.url}/admin/bookings/charter/{charter.pk}/change/")
 

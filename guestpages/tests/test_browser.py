@@ -61,9 +61,9 @@ def test_upload_inside_the_window_then_see_and_hide_it_in_the_admin(
     get_user_model().objects.create_superuser("staff", "staff@example.com", "staff-password-123")
     admin = desktop_page
     admin.goto(f"{site['live']}/admin/login/?next=/admin/bookings/charter/{charter.pk}/change/")
-    admin.fill("#id_username", "staff")
+    admin.fill("#id_login", "staff")
     admin.fill("#id_password", "staff-password-123")
-    admin.click("input[type=submit]")
+    admin.click("button[type=submit]")  # the office sign-in (allauth)
     thumb = admin.locator("img.guest-photo-thumb")
     thumb.scroll_into_view_if_needed()
     admin.wait_for_function("document.querySelector('img.guest-photo-thumb').naturalWidth === 2")

@@ -26,7 +26,9 @@ def _unescape(value: str) -> str:
 
 def test_web_worker_and_beat_share_one_image_definition() -> None:
     services = _compose()["services"]
-    builds = {name: (services[name]["build"], services[name]["image"]) for name in ("web", "worker", "beat", "setup")}
+    builds = {
+        name: (str(services[name]["build"]), services[name]["image"]) for name in ("web", "worker", "beat", "setup")
+    }
     assert len(set(builds.values())) == 1, builds
     assert "worker" in services["worker"]["command"] and "beat" in services["beat"]["command"]
     assert {"postgres", "redis", "moto"} <= set(services)

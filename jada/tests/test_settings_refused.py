@@ -41,6 +41,10 @@ def run_check(**env: str) -> subprocess.CompletedProcess[str]:
         ({"SCC_API_URL": "ftp://scc"}, "SCC_API_URL='ftp://scc' is not a valid URL"),
         ({"HTTP_CLIENT_TIMEOUT_SECONDS": "soon"}, "HTTP_CLIENT_TIMEOUT_SECONDS='soon' is not a whole number"),
         ({"CREW_LINK_MAX_AGE_MINUTES": "0"}, "CREW_LINK_MAX_AGE_MINUTES=0 is out of range"),
+        (
+            {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 50, "JADA_REQUIRE_2FA": "false"},
+            "JADA_REQUIRE_2FA=false is only allowed for local development. Remove JADA_REQUIRE_2FA",
+        ),
         # What bash does to an unquoted hash: `$2b`, `$12` expanded away.
         (
             {"SERVICE_KEY_HASH": "b2/cIPzAbcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ"},
