@@ -5,7 +5,7 @@ whether to retry. Only transient failures retry — 5xx, timeouts, refused conne
 throttling (reported as ``RemoteError(transient=True)``) — with exponential back-off and full
 jitter, capped well below the broker's visibility timeout so a waiting retry is never handed to a
 second worker. Late acks and reject-on-worker-lost (settings) make a killed worker's task run
-again; the idempotent pushes make that harmless. Beat jobs call ``bookings.reconcile``.
+again; the idempotent pushes make that harmless. The beat jobs are in ``bookings.beat``.
 """
 
 from __future__ import annotations
@@ -89,25 +89,3 @@ def push_brand_pages(brand_id: int) -> dict[str, int]:
     for row_id in done["left"]:
         push_guest_page.delay(row_id)
     return {"synced": done["synced"], "failed": done["failed"], "left": len(done["left"])}
-
-
-@shared_task(acks_late=True)
-def redrive_beat() -> dict[str, int]:
-    """Beat: re-enqueue whatever was left behind (targets, crew notifications, guest messages)."""
-    from bookings.reconcile import redrive
-    from jada.health import beat_heartbeat
-
-    beat_heartbeat("bookings.tasks.redrive_beat")
-
-    return redrive()
-
-
-@shared_task(acks_late=True)
-def drift_beat() -> int:
-    """Beat: compare every live charter with what each target really holds, and record it."""
-    from bookings.reconcile import drift_report_create
-    from jada.health import beat_heartbeat
-
-    beat_heartbeat("bookings.tasks.drift_beat")
-
-    return drift_report_create().finding_count

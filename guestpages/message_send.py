@@ -35,7 +35,7 @@ from guestpages.errors import GuestPageError
 from guestpages.message_delivery import address_suppressed, unsubscribe_url
 from guestpages.message_models import GuestMessage, GuestMessageKind, GuestMessageState, GuestMessageTemplate
 from guestpages.message_render import guest_message_context, guest_message_render
-from guestpages.messages import quiet_hours_next_allowed
+from guestpages.quiet_hours import quiet_hours_next_allowed
 
 if TYPE_CHECKING:
     from bookings.models import Brand

@@ -7,8 +7,6 @@ after a killed worker, a redrive) finds the row already claimed and sends nothin
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
 
 
@@ -26,11 +24,3 @@ def guest_messages_send_due() -> dict[str, int]:
     from guestpages.message_send import guest_messages_send
 
     return dict(guest_messages_send().sent)
-
-
-@shared_task(acks_late=True)
-def guest_messages_redrive(older_than_seconds: int = 600) -> int:
-    """Beat: settle rows a dead sender left ``sending``; re-enqueue overdue ones."""
-    from guestpages.messages import guest_messages_redrive as redrive
-
-    return redrive(older_than=timedelta(seconds=older_than_seconds))

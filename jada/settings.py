@@ -240,14 +240,16 @@ CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Task modules outside the autodiscovered ``<app>.tasks`` (the beat jobs that call ``bookings.reconcile``).
+CELERY_IMPORTS = ("bookings.beat",)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat jobs (django-celery-beat copies these into its tables at start; edit intervals in the admin).
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "redrive": {"task": "bookings.tasks.redrive_beat", "schedule": 120.0},
-    "drift-report": {"task": "bookings.tasks.drift_beat", "schedule": 900.0},
+    # bookings.beat re-drives every ledger (targets, crew notifications, guest messages) and reports drift.
+    "redrive": {"task": "bookings.beat.redrive", "schedule": 120.0},
+    "drift-report": {"task": "bookings.beat.drift_report", "schedule": 900.0},
     "crew-events-sweep": {"task": "crew.tasks.crew_events_sweep", "schedule": 3600.0},
     "guest-messages-send": {"task": "guestpages.tasks.guest_messages_send_due", "schedule": 120.0},
-    "guest-messages-redrive": {"task": "guestpages.tasks.guest_messages_redrive", "schedule": 600.0},
 }
 
 LOGGING = {

@@ -1,0 +1,76 @@
+"""The drift report compares what each target really holds with what it should, and repairs it."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from bookings.calendar_client import CalendarClient
+from bookings.models import Brand, Charter, DriftReport
+from bookings.tests.live import crew_event, page_html
+from crew.client import SccClient
+from jada.aws import aws_client
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def drift(*args: str) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command("drift_report", *args, stdout=out)
+    except SystemExit as exc:
+        return int(exc.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+def test_a_clean_system_has_no_finding_and_exits_0(confirmed: Charter) -> None:
+    code, out = drift()
+    assert code == 0, out
+    assert "No drift" in out
+    assert DriftReport.objects.get().finding_count == 0
+
+
+def test_drift_behind_the_products_back_is_found_then_repaired(confirmed: Charter) -> None:
+    brand = confirmed.brand
+    key = f"jada-guest-{confirmed.code.lower()}.html"
+    aws_client("s3", region=brand.region).put_object(Bucket=brand.bucket, Key=key, Body=b"<html>defaced</html>")
+    scc = SccClient()
+    event = scc.event_find(confirmed.code) or {}
+    scc.event_patch(event["id"], {"meeting_point": "Somewhere else"})
+    CalendarClient().entry_delete(confirmed.code)
+    other = Brand.objects.get(slug="sailjada")
+    aws_client("s3", region=other.region).put_object(Bucket=other.bucket, Key=key, Body=b"<html>stray</html>")
+
+    code, out = drift()
+    assert code == 1
+    found = {(f["charter"], f["target"], f["kind"]) for f in DriftReport.objects.get().findings}
+    assert found == {
+        (confirmed.code, "guest_page", "content_differs"),
+        (confirmed.code, "guest_page", "wrong_bucket"),
+        (confirmed.code, "crew_event", "content_differs"),
+        (confirmed.code, "calendar_entry", "missing"),
+    }
+    assert f"s3://{brand.bucket}/{key} differs" in out
+    assert "differs in meeting_point" in out and "the calendar has no entry" in out
+
+    code, out = drift("--repair")
+    assert code == 0 and "Re-pushing" in out
+    assert "defaced" not in page_html(confirmed) and confirmed.guest_name in page_html(confirmed)
+    assert (crew_event(confirmed.code) or {})["meeting_point"] == confirmed.meeting_point
+    assert CalendarClient().entry_get(confirmed.code) is not None
+    code, out = drift()
+    # The stray copy in another brand's bucket is reported, never deleted automatically.
+    assert {(f["target"], f["kind"]) for f in DriftReport.objects.order_by("-id")[0].findings} == {
+        ("guest_page", "wrong_bucket")
+    }
+    assert code == 1 and f"s3://{other.bucket}/{key} also holds it" in out
+
+
+def test_redrive_prints_how_many_of_each(confirmed: Charter) -> None:
+    out = StringIO()
+    call_command("redrive", stdout=out)
+    lines = out.getvalue()
+    assert "guest page: 0" in lines and "calendar entry: 0" in lines and "crew event: 0" in lines
+    assert "guest messages:" in lines
