@@ -3,9 +3,11 @@
 The rules this keeps (docs/booking-flow.md "Crew notifications: the outbox"):
 
 1. **Every e-mail is a row first.** ``crew_notifications_record`` writes one ``CrewNotification``
-   per crew member to tell, ``pending``, in the transaction that records the event version, and
-   enqueues delivery on commit. A lost broker message, a flushed Redis or a killed worker leaves
-   the row ``pending``; ``crew_notifications_redrive`` (beat, ``manage.py redrive``) picks it up.
+   per crew member to tell, ``pending``, in one transaction committed just before the event
+   version is written to DynamoDB (a write that lands while its caller dies is still told; a row
+   whose version is not stored yet waits). Delivery is enqueued on commit once the write landed.
+   A lost broker message, a flushed Redis or a killed worker leaves the row ``pending``;
+   ``crew_notifications_redrive`` (beat, ``manage.py redrive``) picks it up.
 2. **No clean record, no e-mail.** The item is re-read from DynamoDB and verified
    (``crew_item_problems``, and the rendered text with ``text_is_clean``). A row that fails is
    ``held`` with the reason, logged at ERROR, and nothing is sent.
@@ -40,7 +42,7 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection as db_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -97,15 +99,27 @@ def crew_notifications_record(
     members = {m.email.lower(): m for m in CrewMember.objects.filter(email__in=list(notices))}
     for email in {e.lower() for e in notices} - set(members):
         logger.warning("Crew event %s lists %s, who is not a crew member here; not e-mailed", event_id, email)
+    wanted = {(members[e.lower()].pk, kind) for e, kind in notices.items() if e.lower() in members}
+    existing = set(
+        CrewNotification.objects.filter(event_id=event_id, version=version).values_list("crew_member_id", "kind")
+    )
     rows = [
-        CrewNotification(
-            event_id=event_id, charter_ref=charter_ref, crew_member=members[email.lower()], version=version, kind=kind
-        )
-        for email, kind in sorted(notices.items())
-        if email.lower() in members
+        CrewNotification(event_id=event_id, charter_ref=charter_ref, crew_member_id=pk, version=version, kind=kind)
+        for pk, kind in sorted(wanted - existing)
     ]
-    CrewNotification.objects.bulk_create(rows, ignore_conflicts=True)
-    return rows
+    try:
+        with transaction.atomic():
+            return CrewNotification.objects.bulk_create(rows)
+    except IntegrityError:  # a concurrent writer recorded some of them first: keep theirs
+        CrewNotification.objects.bulk_create(rows, ignore_conflicts=True)
+        return []
+
+
+def crew_notifications_discard(*, rows: list[CrewNotification]) -> None:
+    """Remove rows this write recorded for a version the store then refused (nothing was written)."""
+    CrewNotification.objects.filter(
+        pk__in=[r.pk for r in rows if r.pk], state=NotificationState.PENDING, attempts=0
+    ).delete()
 
 
 def _deliver_enqueue(event_id: str) -> None:
@@ -152,7 +166,7 @@ def _event_serialised(event_id: str) -> Iterator[None]:
 
 
 def crew_notification_send(*, notification_id: int) -> str:
-    """Send one pending notification; returns sent, held, superseded, deferred, unknown or skipped."""
+    """Send one pending notification; returns sent, held, superseded, deferred, unknown, waiting or skipped."""
     try:
         with transaction.atomic():
             row = (
@@ -167,7 +181,7 @@ def crew_notification_send(*, notification_id: int) -> str:
             if isinstance(prepared, str):
                 return prepared
             message, mail = prepared
-            mail.open()  # connect (and authenticate) before anything is handed over
+            _mail_connect(mail)
             row.state, row.attempts, row.last_error = NotificationState.SENDING, row.attempts + 1, ""
             row.save(update_fields=["state", "attempts", "last_error", "message_id", "updated_at"])
     except (smtplib.SMTPException, OSError) as exc:
@@ -212,10 +226,15 @@ def _prepare(row: CrewNotification) -> tuple[EmailMultiAlternatives, Any] | str:
         dynamo.crew_event_delivery_mark(row.event_id, version=int(item.get("version") or row.version), state="failed")
         return _settle(row, NotificationState.HELD, "failed verification: " + "; ".join(problems))
     event = crew_facing(item)
+    if int(event["version"] or 0) < row.version:
+        return "waiting"  # its write has not landed (yet): stays pending, the re-drive comes back
     if event["status"] == "cancelled" and row.kind not in CANCELLATION_KINDS:
         return _settle(row, NotificationState.SUPERSEDED, "the event was cancelled since")
     if not row.crew_member.user.is_active:
         return _settle(row, NotificationState.SUPERSEDED, "the crew member is deactivated")
+    on_crew = {str(e["email"]).lower() for e in event["crew"]}
+    if row.kind not in CANCELLATION_KINDS and row.crew_member.email.lower() not in on_crew:
+        return _settle(row, NotificationState.SUPERSEDED, "no longer on the event's crew")
     try:
         message = crew_event_message(row.crew_member, event, kind=row.kind)
     except UnsafeMessageError as exc:
@@ -233,6 +252,14 @@ def _prepare(row: CrewNotification) -> tuple[EmailMultiAlternatives, Any] | str:
         }
     )
     return message, get_connection()
+
+
+def _mail_connect(mail: Any) -> None:
+    """Connect, greet and authenticate before anything is handed over (a failure here is safe to retry)."""
+    mail.open()
+    smtp = getattr(mail, "connection", None)
+    if isinstance(smtp, smtplib.SMTP):
+        smtp.ehlo_or_helo_if_needed()
 
 
 def notification_message_id(row: CrewNotification) -> str:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "bookings",
     "guestpages",
     "crew",
+    "chaos",  # the fault drill (`manage.py chaos`); no models, inert unless run
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,8 @@ HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 10, minimum
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")  # for the file-based backend (tests count a worker's mail)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")  # for the SMTP backend
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 # Without a timeout a hung mail server holds a notification's row lock forever (crew/notifications.py).
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "JADA Crew <crew@sailjada.com>")
