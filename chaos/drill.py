@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from typing import Any
@@ -52,7 +53,7 @@ QUEUES = ("default", "targets", "mail", "intake", "maintenance")
 def targets_redrive(*, older_than: timedelta) -> int:
     """The one place that knows where the booking side's re-drive lives (being renamed)."""
     try:
-        from bookings.reconcile import targets_redrive as redrive  # type: ignore[import-not-found]
+        from bookings.reconcile import targets_redrive as redrive
     except ImportError:
         from bookings.services import targets_redrive as redrive
     return int(redrive(older_than=older_than))
@@ -172,7 +173,7 @@ def _worker_class() -> Any:
             argv += ["--hostname", f"chaos-{self.queues.split(',')[0]}{self.starts}-{os.getpid()}@%h"]
             argv += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--include", "chaos.faults"]
             with self.log_path.open("ab") as log:
-                self.proc = subprocess.Popen(
+                self.proc = subprocess.Popen(  # noqa: S603  (our own argv)
                     argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
 
@@ -231,7 +232,9 @@ def drill_run(config: DrillConfig) -> DrillReport:
                 PGAPPNAME="jada-chaos-worker",
             )
             worker_type = _worker_class()
-            targets = worker_type(env, work / "worker-targets.log", queues="targets,default,maintenance,intake", concurrency=3)
+            targets = worker_type(
+                env, work / "worker-targets.log", queues="targets,default,maintenance,intake", concurrency=3
+            )
             mail = worker_type(env, work / "worker-mail.log", queues="mail", concurrency=2)
             workers = [targets, mail]
             charters = _charters_create(config)
@@ -337,14 +340,18 @@ def _flow_run(charters: list[Any], config: DrillConfig) -> int:
     from crew.models import CrewAssignment, CrewMember
 
     for charter in charters:
-        _retrying(lambda c=charter: flow.charter_confirm(charter=c, actor="chaos drill"))
+        _retrying(partial(flow.charter_confirm, charter=charter, actor="chaos drill"))
     crew = list(CrewMember.objects.order_by("email"))
     for charter in charters[1 : 1 + config.edits]:
         charter.refresh_from_db()
         moved = charter.starts_at + timedelta(hours=2)
         _retrying(
-            lambda c=charter, m=moved: flow.charter_reschedule(
-                charter=c, starts_at=m, ends_at=m + timedelta(hours=3), actor="chaos drill"
+            partial(
+                flow.charter_reschedule,
+                charter=charter,
+                starts_at=moved,
+                ends_at=moved + timedelta(hours=3),
+                actor="chaos drill",
             )
         )
     for charter in charters[1 + config.edits : 1 + config.edits + config.crew_swaps]:
@@ -354,12 +361,12 @@ def _flow_run(charters: list[Any], config: DrillConfig) -> int:
         if deckhand is not None:
             deckhand.crew_member = spare
             deckhand.save(update_fields=["crew_member"])
-        _retrying(lambda c=charter: flow.target_retry(charter=c, kind="crew_event", actor="chaos drill"))
+        _retrying(partial(flow.target_retry, charter=charter, kind="crew_event", actor="chaos drill"))
     # Half the cancellations hit charters whose crew were probably told already, half in flight.
     early = charters[1 + config.edits + config.crew_swaps :][: config.cancels // 2]
     late = charters[len(charters) - (config.cancels - len(early)) :] if config.cancels > len(early) else []
     for charter in [*early, *late]:
-        _retrying(lambda c=charter: flow.charter_cancel(charter=c, actor="chaos drill"))
+        _retrying(partial(flow.charter_cancel, charter=charter, actor="chaos drill"))
     return config.edits + config.crew_swaps + config.cancels
 
 
@@ -499,4 +506,3 @@ def _converge(charters: list[Any], sink: Any, config: DrillConfig) -> None:
         targets_redrive(older_than=timedelta(seconds=15))
         crew_notifications_redrive(older_than=timedelta(seconds=15))
         time.sleep(3)
-

@@ -83,8 +83,10 @@ def _hook(kind: str, share: float, *, web_only: bool) -> Any:
             return None
         model = kwargs.get("model")
         record(f"{kind}{'-web' if web_only else ''}", model.name if model is not None else "?")
-        error = {"Error": {"Code": code, "Message": "injected by the chaos drill"}, "ResponseMetadata": {}}
-        error["ResponseMetadata"]["HTTPStatusCode"] = status
+        error: dict[str, Any] = {
+            "Error": {"Code": code, "Message": "injected by the chaos drill"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
         return AWSResponse(url="", status_code=status, headers=HTTPHeaders(), raw=None), error
 
     return fail

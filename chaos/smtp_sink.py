@@ -78,7 +78,12 @@ class SmtpSink:
         """(recipient, charter, version, kind) → how many messages arrived."""
         with self.lock:
             return Counter(
-                (m.to, m.headers.get("x-jada-charter", ""), m.headers.get("x-jada-version", ""), m.headers.get("x-jada-kind", ""))
+                (
+                    m.to,
+                    m.headers.get("x-jada-charter", ""),
+                    m.headers.get("x-jada-version", ""),
+                    m.headers.get("x-jada-kind", ""),
+                )
                 for m in self.messages
             )
 
@@ -87,7 +92,9 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
         sink = self.sink
         if sink.faults.hold_seconds:
             seconds, sink.faults.hold_seconds = sink.faults.hold_seconds, 0.0

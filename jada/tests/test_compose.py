@@ -53,9 +53,9 @@ def test_one_worker_per_queue_covering_every_routed_queue() -> None:
     assert len(consumed) == len(set(consumed)), f"a queue consumed by two worker services: {workers}"
     routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
     assert {"targets", "mail", "intake", "maintenance"} <= routed
-    assert set(consumed) == {q.name for q in settings.CELERY_TASK_QUEUES} >= routed | {
-        settings.CELERY_TASK_DEFAULT_QUEUE
-    }
+    assert (
+        set(consumed) == {q.name for q in settings.CELERY_TASK_QUEUES} >= routed | {settings.CELERY_TASK_DEFAULT_QUEUE}
+    )
 
 
 def test_exactly_one_beat() -> None:

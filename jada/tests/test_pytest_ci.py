@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = '''
+TINY = """
 import pytest
 
 def test_runs():
@@ -22,7 +22,7 @@ def test_needs_something_missing():
 @pytest.mark.xfail(reason="known", strict=True)
 def test_known_bug():
     assert False
-'''
+"""
 
 
 def _pytest(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
