@@ -80,6 +80,7 @@ class DrillReport:
     seconds_total: float = 0.0
     seconds_to_converge: float = 0.0
     queued_at_end: dict[str, int] = field(default_factory=dict)
+    restarts: Counter[str] = field(default_factory=Counter)  # by the supervisor, per worker queues
     notes: list[str] = field(default_factory=list)
 
     REQUIRED = (
@@ -119,6 +120,7 @@ class DrillReport:
                 ("tracebacks not injected", str(c.unexpected_tracebacks)),
                 ("lost", str(c.lost)),
                 ("duplicated", str(c.duplicated)),
+                ("worker restarts (supervisor)", str(sum(self.restarts.values()))),
                 ("seconds to converge", f"{self.seconds_to_converge:.0f}"),
                 ("seconds in all", f"{self.seconds_total:.0f}"),
             ]
@@ -199,7 +201,7 @@ def drill_run(config: DrillConfig) -> DrillReport:
     handler = logging.FileHandler(web_log)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    logging.getLogger().addHandler(handler)
+    web_loggers = [logging.getLogger(), logging.getLogger("django")]
     saved_env = {k: os.environ.get(k) for k in ("JADA_CHAOS_LOG", "JADA_CHAOS_SWITCH")}
     os.environ.update({"JADA_CHAOS_LOG": str(fault_log), "JADA_CHAOS_SWITCH": str(switch)})
     faults.install(web_only=True, spec=WEB_FAULTS)
@@ -213,6 +215,9 @@ def drill_run(config: DrillConfig) -> DrillReport:
     workers: list[Any] = []
     try:
         with sink, web_server() as web_url, FaultProxy(web_url, seed=config.seed, timeout_sleep=2.5) as proxy:
+            # After get_wsgi_application(): its django.setup() re-applies LOGGING, dropping handlers.
+            for web_logger in web_loggers:
+                web_logger.addHandler(handler)
             settings.SITE_URL = settings.PUBLIC_API_URL = web_url
             settings.SCC_API_URL, settings.CALENDAR_API_URL = f"{web_url}/api/scc", f"{web_url}/api/calendar"
             env = worker_env(
@@ -241,7 +246,9 @@ def drill_run(config: DrillConfig) -> DrillReport:
             for worker in workers:
                 worker.start()
             flowing = time.monotonic()
-            injector = _Injector(report, targets, mail, sink, fault_log, config, charters)
+            supervisor = _Supervisor(workers, report)
+            supervisor.start()
+            injector = _Injector(report, targets, mail, sink, fault_log, config, charters, supervisor)
             injector.start()
             edited = _flow_run(charters, config)
             injector.join(timeout=config.fault_seconds + 120)
@@ -261,6 +268,7 @@ def drill_run(config: DrillConfig) -> DrillReport:
             time.sleep(3)  # anything doubled would arrive now
             report.injected.update(_fault_log_counts(fault_log))
             report.queued_at_end = _queued(config.redis_url)
+            supervisor.stop()
             for worker in workers:
                 worker.stop()
             logs = [w.log() for w in workers] + [web_log.read_text(errors="replace")]
@@ -272,7 +280,8 @@ def drill_run(config: DrillConfig) -> DrillReport:
                 worker.kill()
         moto.stop()
         aws_clients_reset()
-        logging.getLogger().removeHandler(handler)
+        for web_logger in web_loggers:
+            web_logger.removeHandler(handler)
         switch.unlink(missing_ok=True)
         for key, value in saved_env.items():
             if value is None:
@@ -384,6 +393,35 @@ def _retrying(call: Callable[[], Any], attempts: int = 20) -> Any:
     return None
 
 
+class _Supervisor(threading.Thread):
+    """What compose's ``restart: unless-stopped`` does: start a worker again when it exited.
+
+    (Celery 5.7 / kombu 5.7 workers can exit with "Unrecoverable error" when the Redis they
+    consume from restarts; production relies on the container restart policy for that.)
+    """
+
+    def __init__(self, workers: list[Any], report: DrillReport) -> None:
+        super().__init__(daemon=True)
+        self.workers, self.report = workers, report
+        self.lock = threading.Lock()
+        self.running = True
+
+    def run(self) -> None:
+        while self.running:
+            with self.lock:
+                for worker in self.workers:
+                    if self.running and not worker.alive():
+                        if worker.proc is not None:
+                            worker.proc.wait()
+                        self.report.restarts[worker.queues] += 1
+                        worker.start()
+            time.sleep(1)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.running = False
+
+
 class _Injector(threading.Thread):
     """Injects the process-level faults one after the other while the flow runs."""
 
@@ -396,9 +434,10 @@ class _Injector(threading.Thread):
         fault_log: Path,
         config: DrillConfig,
         charters: list[Any],
+        supervisor: _Supervisor,
     ) -> None:
         super().__init__(daemon=True)
-        self.charters = charters
+        self.charters, self.supervisor = charters, supervisor
         self.report, self.targets, self.mail, self.sink = report, targets, mail, sink
         self.fault_log, self.config = fault_log, config
 
@@ -449,9 +488,10 @@ class _Injector(threading.Thread):
         if not self.sink.held.wait(timeout=90):
             self.report.notes.append("no crew notification was seen sending")
             return
-        self.mail.kill()
-        self.report.injected["sigkill-crew-notification"] += 1
-        self.mail.start()
+        with self.supervisor.lock:
+            self.mail.kill()
+            self.report.injected["sigkill-crew-notification"] += 1
+            self.mail.start()
 
     def _redis_restart(self) -> None:
         time.sleep(1)

@@ -10,7 +10,9 @@ a fault kind was never injected, or a log shows a traceback that was not injecte
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -83,6 +85,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"REDIS_URL must be redis://127.0.0.1:{options['redis_port']}/N (the drill's own Redis)."
             )
+        # Stopped with SIGTERM (Ctrl-C is SIGINT already): still run the clean-up below.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         work = Path(options["workdir"] or tempfile.mkdtemp(prefix="jada-chaos-"))
         work.mkdir(parents=True, exist_ok=True)
         self._database_recreate()
