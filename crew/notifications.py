@@ -215,7 +215,7 @@ def _prepare(row: CrewNotification) -> tuple[EmailMultiAlternatives, Any] | str:
     """Verify the re-read record and build the message, or settle the row and say why not."""
     item = dynamo.crew_event_item(row.event_id)
     if item is None:
-        return _settle(row, NotificationState.SUPERSEDED, "the crew event no longer exists")
+        return "waiting"  # its first write has not landed (yet); SCC never deletes an event
     problems = dynamo.crew_item_problems(item)
     if problems:
         logger.error(
