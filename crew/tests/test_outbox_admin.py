@@ -33,7 +33,7 @@ def rows(ana: CrewMember, ben: CrewMember) -> tuple[CrewEvent, list[CrewNotifica
 
 
 def test_the_crew_event_page_lists_its_notifications(admin_client: Client, rows: tuple[CrewEvent, list]) -> None:
-    event, made = rows
+    event, _made = rows
     page = admin_client.get(f"/admin/crew/crewevent/{event.pk}/change/").content.decode()
     assert "Crew notifications" in page
     assert page.count('class="jada-notification ') == 2
