@@ -18,6 +18,9 @@ from moto import mock_aws
 
 from jada.aws import aws_clients_reset
 
+# Under CI (any true value) a skipped test fails the run: see jada/pytest_ci.py.
+pytest_plugins = ["jada.pytest_ci"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:

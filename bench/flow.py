@@ -53,7 +53,7 @@ def _done_at(charter: Any) -> dict[str, Any] | None:
         if row is None or row["sync_state"] != "synced":
             return None
         stamps[name] = row["last_synced_at"]
-    told = CrewNotification.objects.filter(event_id=crew_event_id(charter.code))
+    told = CrewNotification.objects.filter(event_id=crew_event_id(charter.code), state="sent")
     if told.count() < CREW_PER_CHARTER:
         return None
     stamps["crew_emailed"] = told.aggregate(last=Max("sent_at"))["last"]
@@ -191,7 +191,9 @@ def run(ctx: Context) -> harness.Result:
     from crew.models import CrewNotification
 
     confirmed = product_charters[: per_run * ctx.rounds + 1]
-    told = CrewNotification.objects.filter(event_id__in=[crew_event_id(c.code) for c in confirmed]).count()
+    told = CrewNotification.objects.filter(
+        event_id__in=[crew_event_id(c.code) for c in confirmed], state="sent"
+    ).count()
     return harness.Result(
         name="flow",
         what="confirm → guest page, calendar, crew event live → crew e-mailed (p50 per charter)",
@@ -223,7 +225,9 @@ def _wait_until_told(charter: Any) -> None:
     from crew.models import CrewNotification
 
     deadline = time.monotonic() + DONE_TIMEOUT_SECONDS
-    while CrewNotification.objects.filter(event_id=crew_event_id(charter.code)).count() < CREW_PER_CHARTER:
+    while (
+        CrewNotification.objects.filter(event_id=crew_event_id(charter.code), state="sent").count() < CREW_PER_CHARTER
+    ):
         if time.monotonic() > deadline:
             raise TimeoutError(f"crew of {charter.code} were not told within {DONE_TIMEOUT_SECONDS} s")
         time.sleep(0.01)

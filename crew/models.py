@@ -65,29 +65,62 @@ class CrewEvent(SyncedMirror):
         return f"Crew event for {self.charter.code}"
 
 
-class CrewNotification(models.Model):
-    """A marker that one crew member was e-mailed about one version of one crew event.
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned (invited)"
+    CHANGED = "changed", "Changed"
+    REMOVED = "removed", "Removed"
+    CANCELLED = "cancelled", "Cancelled"
 
-    The rule it keeps: at most one e-mail per (event, crew member, version, kind), enforced by
-    the database, so a task that runs twice sends nothing the second time.
+
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending (maybe sent)"
+    SENT = "sent", "Sent"
+    HELD = "held", "Held (not clean)"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class CrewNotification(models.Model):
+    """The outbox row of one e-mail: tell one crew member about one version of one crew event.
+
+    The rules it keeps (docs/booking-flow.md "Crew notifications: the outbox"):
+
+    * It is written in the same database transaction that records the event version, so a lost
+      broker message or a killed worker delays the e-mail, never loses it; a beat job re-drives
+      rows left ``pending``.
+    * At most one row per (event, crew member, version, kind), enforced by the database.
+    * ``sending`` is committed, with the ``message_id`` the e-mail will carry, before the mail
+      server is given the message. A row found ``sending`` later *may* have been delivered, so
+      nothing re-sends it automatically: at most once, and staff see it.
     """
 
     event_id = models.CharField(max_length=64, db_index=True)
+    charter_ref = models.CharField(max_length=64, blank=True, db_index=True)
     crew_member = models.ForeignKey(CrewMember, on_delete=models.CASCADE, related_name="notifications")
     version = models.PositiveIntegerField()
-    kind = models.CharField(max_length=16, default="assigned")  # assigned, changed, cancelled
-    sent_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=16, choices=NotificationKind.choices, default=NotificationKind.ASSIGNED)
+    state = models.CharField(
+        max_length=16, choices=NotificationState.choices, default=NotificationState.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-sent_at"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["event_id", "crew_member", "version", "kind"], name="crew_notification_once_per_version"
             )
         ]
+        indexes = [models.Index(fields=["state", "updated_at"], name="crew_notification_backlog")]
 
     def __str__(self) -> str:
-        return f"{self.crew_member} told about {self.event_id} v{self.version} ({self.kind})"
+        return f"{self.crew_member} about {self.event_id} v{self.version} ({self.kind}): {self.state}"
 
 
 class ExposureChannel(models.TextChoices):

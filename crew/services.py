@@ -2,7 +2,10 @@
 
 The rule every function here keeps: the event lands in DynamoDB built from the crew-facing
 allow-list only, under a version newer than the stored one (an older write never overwrites a
-newer one), and only then is the scrub-verify-notify chain enqueued *after commit*. Sending the
+newer one). The crew members to tell are recorded in the notification outbox
+(``crew.notifications.crew_notifications_record``) in one database transaction committed just
+before the conditional write (see ``_event_save``), and delivery (scrub, verify, send) is
+enqueued *after commit* once the write landed. Sending the
 same content again changes nothing and tells nobody (upsert idempotency). When a caller names
 the ``version`` it is writing, a version the table already holds or has passed is refused
 (``StaleVersionError``, HTTP 409); without one the server numbers versions itself and retries
@@ -19,6 +22,8 @@ from django.utils import timezone
 
 from crew import dynamo
 from crew.crew_facing import CREW_FACING_FIELDS, crew_facing
+from crew.notifications import crew_notifications_discard, crew_notifications_record
+from crew.notifications import crew_notifications_redrive as crew_notifications_redrive
 from crew.validation import event_changes_clean, event_input_clean, version_clean
 from jada.errors import ConflictError, NotFoundError
 
@@ -102,15 +107,29 @@ def _event_save(event_id: str, build: Any, offered: int | None) -> tuple[dict[st
         version = offered or ((current["version"] or 0) + 1 if current else 1)
         event = {**proposed, "updated_at": timezone.now().isoformat(timespec="seconds"), "version": version}
         previous_crew = [entry["email"] for entry in current["crew"]] if current else []
+        stored = crew_facing(event)
+        # Outbox first, committed before the write: a write that lands while its caller dies (or
+        # a later part of it fails) must not leave a version nobody is told about, because the
+        # caller's retry finds the content unchanged and records nothing. Rows of a version that
+        # is not stored yet wait (crew.notifications); a write refused as stale removes its own.
+        with transaction.atomic():
+            recorded = crew_notifications_record(
+                event_id=event_id,
+                charter_ref=str(stored.get("charter_ref") or ""),
+                version=version,
+                notices=crew_notices(current, stored),
+            )
         try:
             dynamo.crew_event_write(event, previous_crew=previous_crew)
         except dynamo.StaleWriteError:
+            crew_notifications_discard(rows=recorded)
             if offered is not None:
-                stored = dynamo.crew_event_item(event_id) or {}
-                raise StaleVersionError(offered=offered, stored=int(stored.get("version", offered))) from None
+                item = dynamo.crew_event_item(event_id) or {}
+                raise StaleVersionError(offered=offered, stored=int(item.get("version", offered))) from None
             continue  # a concurrent write took this version number: re-read and try the next one
-        _after_commit_scrub_and_notify(event_id, version, crew_notices(current, crew_facing(event)))
-        return crew_facing(event), current is None
+        with transaction.atomic():
+            _after_commit_deliver(event_id)
+        return stored, current is None
     raise ConflictError("The crew event kept changing under this write; try again.")
 
 
@@ -139,9 +158,8 @@ def crew_notices(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[s
     return notices
 
 
-def _after_commit_scrub_and_notify(event_id: str, version: int, notices: dict[str, str]) -> None:
-    from crew.tasks import crew_event_scrub
+def _after_commit_deliver(event_id: str) -> None:
+    """Delivery scrubs, then sends what is pending; a version nobody is told about is still scrubbed."""
+    from crew.tasks import crew_event_deliver
 
-    transaction.on_commit(
-        lambda: crew_event_scrub.delay(event_id=event_id, version=version, notices=notices),
-    )
+    transaction.on_commit(lambda: crew_event_deliver.delay(event_id=event_id))

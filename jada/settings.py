@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
+from kombu import Queue
 
 from jada.env import env_bcrypt_hash, env_bool, env_int, env_str, env_url
 
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "bookings",
     "guestpages",
     "crew",
+    "chaos",  # the fault drill (`manage.py chaos`); no models, inert unless run
 ]
 
 MIDDLEWARE = [
@@ -173,6 +175,10 @@ HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 10, minimum
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")  # for the file-based backend (tests count a worker's mail)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")  # for the SMTP backend
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+# Without a timeout a hung mail server holds a notification's row lock forever (crew/notifications.py).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "JADA Crew <crew@sailjada.com>")
 ANYMAIL: dict[str, object] = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION}}
 # "user:password" the SES → SNS subscription URL carries (basic auth) for /anymail/…/tracking/;
@@ -239,6 +245,22 @@ CELERY_TASK_TIME_LIMIT = 90
 CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues split by job, so one slow kind never starves another (docker-compose.yml runs one worker
+# per queue; a worker started without -Q consumes them all, as `make run` and the tests do).
+# Routing is by task name here, not in the task modules. Correctness never depends on which
+# worker or host runs a task: every state lives in PostgreSQL, Redis or the targets themselves.
+CELERY_TASK_QUEUES = tuple(Queue(name) for name in ("default", "targets", "mail", "intake", "maintenance"))
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "bookings.tasks.push_*": {"queue": "targets"},
+    "bookings.beat.*": {"queue": "maintenance"},
+    "crew.tasks.crew_event_deliver": {"queue": "mail"},
+    "crew.tasks.crew_event_scrub": {"queue": "mail"},
+    "crew.tasks.crew_event_notify": {"queue": "mail"},
+    "crew.tasks.crew_events_sweep": {"queue": "maintenance"},
+    "guestpages.tasks.*": {"queue": "mail"},
+    "intake.tasks.*": {"queue": "intake"},
+}
 CELERY_TIMEZONE = TIME_ZONE
 # Task modules outside the autodiscovered ``<app>.tasks`` (the beat jobs that call ``bookings.reconcile``).
 CELERY_IMPORTS = ("bookings.beat",)

@@ -33,7 +33,7 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
-_ON_CI = os.environ.get("CI", "").lower() == "true"
+_ON_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}  # as jada/pytest_ci.py
 _FORCE_SQLITE = os.environ.get("JADA_TEST_SQLITE", "") == "1"
 
 if not _FORCE_SQLITE and _answers("127.0.0.1", 5432):

@@ -1,15 +1,16 @@
-"""Crew notifications: verified-clean records only, once per member per version, magic links."""
+"""Crew notifications: an outbox row per member and version, verified-clean records only, magic links."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 
 from crew import dynamo, notifications, tasks
-from crew.models import CrewExposure, CrewNotification
+from crew.models import CrewExposure, CrewNotification, NotificationState
 from crew.services import crew_event_cancel, crew_event_patch, crew_event_upsert, crew_notices
 from crew.tests import scc_support
 from crew.tests.factories import CrewMemberFactory
@@ -65,13 +66,31 @@ def test_task_twice_sends_one_email_per_member_per_version(
     table: Any, crew: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     event = _upsert(django_capture_on_commit_callbacks, crew=_crew_payload(crew))
-    notices = dict.fromkeys(["cass@example.com", "dee@example.com"], "assigned")
     for _ in range(2):
-        tasks.crew_event_notify.delay(event_id=event["id"], version=1, notices=notices)
-        tasks.crew_event_scrub.delay(event_id=event["id"], version=1, notices=notices)
+        tasks.crew_event_deliver.delay(event_id=event["id"])
+        tasks.crew_event_notify.delay(event_id=event["id"], version=1, notices={"cass@example.com": "assigned"})
     assert sorted(m.to[0] for m in mail.outbox) == ["cass@example.com", "dee@example.com"]
-    assert CrewNotification.objects.filter(event_id=event["id"], version=1).count() == 2
+    rows = CrewNotification.objects.filter(event_id=event["id"], version=1)
+    assert sorted(rows.values_list("state", flat=True)) == ["sent", "sent"]
+    assert all(r.sent_at and r.attempts == 1 and r.message_id.startswith("<crew-notification-") for r in rows)
     assert CrewExposure.objects.filter(event_id=event["id"]).count() == 2
+    assert {m.extra_headers["Message-ID"] for m in mail.outbox} == {r.message_id for r in rows}
+
+
+def test_the_outbox_row_is_written_with_the_event_and_sent_only_after_commit(
+    table: Any, crew: list[Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event, _created = crew_event_upsert(data=event_payload(crew=_crew_payload(crew)))
+    rows = CrewNotification.objects.filter(event_id=event["id"])
+    assert sorted((r.crew_member.email, r.version, r.kind, r.state) for r in rows) == [
+        ("cass@example.com", 1, "assigned", "pending"),
+        ("dee@example.com", 1, "assigned", "pending"),
+    ]
+    assert rows.first().charter_ref == "XHQGMDH"  # type: ignore[union-attr]
+    assert mail.outbox == [] and len(callbacks) == 1
+    callbacks[0]()  # the on-commit enqueue: the delivery task (eager here)
+    assert sorted(rows.values_list("state", flat=True)) == ["sent", "sent"]
 
 
 def test_no_email_for_an_item_that_fails_verification(
@@ -79,19 +98,23 @@ def test_no_email_for_an_item_that_fails_verification(
 ) -> None:
     event = {**event_payload(crew=_crew_payload(crew)), "id": dynamo.crew_event_id("XHQGMDH"), "version": 1}
     dynamo.crew_event_write(event)
+    notifications.crew_notifications_record(
+        event_id=event["id"], charter_ref="XHQGMDH", version=1, notices={"cass@example.com": "assigned"}
+    )
     table.update_item(
         Key={"pk": dynamo.event_pk(event["id"]), "sk": "EVENT"},
         UpdateExpression="SET revenue = :r",
         ExpressionAttributeValues={":r": 1450},
     )
     with caplog.at_level(logging.ERROR, logger="crew.notifications"):
-        sent = tasks.crew_event_notify.delay(
-            event_id=event["id"], version=1, notices={"cass@example.com": "assigned"}
-        ).get()
-    assert sent == 0 and mail.outbox == []
+        outcome = notifications.crew_event_deliver(event_id=event["id"])
+    assert outcome == {"held": 1} and mail.outbox == []
     assert "failed verification" in caplog.text and "revenue" in caplog.text
     assert dynamo.crew_event_item(event["id"])["delivery_state"] == "failed"  # type: ignore[index]
-    assert not CrewNotification.objects.exists()
+    row = CrewNotification.objects.get()
+    assert row.state == NotificationState.HELD and "revenue" in row.last_error
+    # Held is final: a re-drive does not send it.
+    assert notifications.crew_notifications_redrive(older_than=timedelta(0)) == 0
 
 
 def test_no_email_when_the_rendered_message_would_leak(
@@ -99,9 +122,13 @@ def test_no_email_when_the_rendered_message_would_leak(
 ) -> None:
     event = {**event_payload(crew=_crew_payload(crew)), "id": dynamo.crew_event_id("XHQGMDH"), "version": 1}
     dynamo.crew_event_write(event)
+    notifications.crew_notifications_record(
+        event_id=event["id"], charter_ref="XHQGMDH", version=1, notices={"cass@example.com": "assigned"}
+    )
     monkeypatch.setattr(notifications, "event_when", lambda e: "Thu 30 May, tip $50")
-    outcome = notifications.crew_event_notify(event_id=event["id"], version=1, notices={"cass@example.com": "assigned"})
-    assert not outcome.verified and mail.outbox == []
+    outcome = notifications.crew_event_deliver(event_id=event["id"])
+    assert outcome == {"held": 1} and mail.outbox == []
+    assert "would show a scrubbed value" in CrewNotification.objects.get().last_error
 
 
 def test_unknown_crew_email_is_skipped_with_a_warning(

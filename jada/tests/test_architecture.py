@@ -35,7 +35,7 @@ def _runtime_imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             skipped.update(id(child) for stmt in node.body for child in ast.walk(stmt))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
