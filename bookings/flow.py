@@ -31,10 +31,10 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from bookings import tasks
+from bookings import conflicts, tasks
 from bookings.calendar_client import CalendarClient, calendar_client
 from bookings.models import CalendarEntry, Charter, CharterStatus
 from crew.crew_facing import CREW_FACING_FIELDS
@@ -91,9 +91,19 @@ def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
         charter = _charter_lock(charter)
         if charter.status == CharterStatus.COMPLETED:
             raise FlowError(f"Charter {charter.code} is completed; there is nothing left to confirm.")
+        # No double bookings (bookings/conflicts.py): refuse with a sentence naming the other charter.
+        refusal = conflicts.charter_confirm_refusal(charter=charter)
+        if refusal:
+            raise FlowError(refusal)
         previous = charter.status
         charter.status = CharterStatus.CONFIRMED
-        charter.save(update_fields=["status", "updated_at"])
+        try:
+            with transaction.atomic():  # PostgreSQL's exclusion constraint catches the race the check cannot see
+                charter.save(update_fields=["status", "updated_at"])
+        except IntegrityError as exc:
+            if not conflicts.is_double_booking(exc):
+                raise
+            raise FlowError(f"Charter {charter.code} overlaps another confirmed charter on {charter.vessel}.") from exc
         targets = _targets_mark_pending(charter)
         _audit("charter.confirm", charter, actor, {"previous_status": previous})
         _targets_enqueue(targets)
@@ -425,3 +435,38 @@ def charters_confirm(*, charters: models.QuerySet[Charter] | list[Charter], acto
         except JadaError as exc:
             results.append((charter, exc.message))
     return results
+
+
+# provisional (intake), replaced by the lead's charter_edit
+EDITABLE_FIELDS = frozenset(
+    {
+        "guest_name",
+        "guest_email",
+        "guest_phone",
+        "party_size",
+        "meeting_point",
+        "crew_notes",
+        "guest_notes",
+        "internal_notes",
+        "gross_revenue",
+        "platform_fee",
+        "payout",
+    }
+)
+
+
+def charter_edit(*, charter: Charter, changes: dict[str, Any], actor: Actor) -> Charter:
+    """Apply field changes in one durable transaction; a confirmed charter re-pushes every target."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise FlowError(f"These fields change through their own step: {', '.join(sorted(unknown))}.")
+    with transaction.atomic(durable=True):
+        charter = _charter_lock(charter)
+        before = {name: str(getattr(charter, name)) for name in changes}
+        for name, value in changes.items():
+            setattr(charter, name, value)
+        charter.save(update_fields=[*changes, "updated_at"])
+        _audit("charter.edit", charter, actor, {"before": before, "after": {k: str(v) for k, v in changes.items()}})
+        if charter.status == CharterStatus.CONFIRMED:
+            _targets_enqueue(_targets_mark_pending(charter))
+    return charter

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "bookings",
     "guestpages",
     "crew",
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -154,13 +155,20 @@ SCC_SERVICE_KEY_SECRET_ID = env_str("SCC_SERVICE_KEY_SECRET_ID")
 DEV_SERVICE_KEY = "jada-dev-service-key"
 if SCC_SERVICE_KEY is None and SCC_SERVICE_KEY_SECRET_ID is None and DEBUG:
     SCC_SERVICE_KEY = DEV_SERVICE_KEY
+# Marketplace intake (docs/intake.md): the e-mail forwarder's token, the SES inbound SNS topics we accept.
+INTAKE_TOKEN = env_str("INTAKE_TOKEN")
+INTAKE_SES_TOPIC_ARNS = [a.strip() for a in (env_str("INTAKE_SES_TOPIC_ARNS") or "").split(",") if a.strip()]
 HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 
 # --- E-mail ----------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")  # for the file-based backend (tests count a worker's mail)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "JADA Crew <crew@sailjada.com>")
-ANYMAIL = {"AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION}}
+ANYMAIL = {
+    "AMAZON_SES_CLIENT_PARAMS": {"region_name": AWS_DEFAULT_REGION},
+    # user:password in the webhook URL SNS posts to (https://user:password@host/anymail/amazon_ses/inbound/)
+    "WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET"),
+}
 
 # --- Magic links (django-sesame) -----------------------------------------------------------------
 SESAME_MAX_AGE = timedelta(minutes=env_int("CREW_LINK_MAX_AGE_MINUTES", 30, minimum=1, maximum=24 * 60))
@@ -195,6 +203,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "targets-redrive": {"task": "bookings.tasks.targets_redrive", "schedule": 120.0},
     "drift-report": {"task": "bookings.tasks.drift_report", "schedule": 900.0},
     "crew-events-sweep": {"task": "crew.tasks.crew_events_sweep", "schedule": 3600.0},
+    "intake-feeds-poll": {"task": "intake.tasks.feeds_poll", "schedule": 600.0},  # each feed jittered 0–2 min
 }
 
 LOGGING = {

@@ -1,0 +1,229 @@
+"""iCal in: one poll of one marketplace feed, from fetch to charters.
+
+The rules it keeps (DESIGN.md "Intake"):
+- a failed fetch, a body that is not a calendar, or a calendar with no events changes nothing
+  but the feed's health (its last error); a 304 costs no parse;
+- an event's identity is (feed, UID), with a fingerprint (start, end, summary) as the fallback
+  for feeds whose UIDs change;
+- a new booking event becomes a charter (an inquiry unless the source auto-confirms), or joins
+  the charter the e-mail made (same booking number, or same source and vessel at an overlapping
+  time); a changed time reschedules it through the flow; an owner's all-day block is kept as a
+  block on the vessel, never a charter;
+- an event absent from ``FeedEvent.MISSING_AFTER`` good fetches in a row is flagged *missing*
+  and staff are told (audit entry and the feed's admin page); it is **not** cancelled — the
+  marketplace's cancellation e-mail, or staff, cancel it. An event the feed itself marks
+  ``STATUS:CANCELLED`` is cancelled.
+
+Two polls of one feed never run at once (a cache lock: Redis in production).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import flow
+from bookings.models import Charter, CharterStatus
+from intake.charters import ACTOR, NeedsReview, charter_create
+from intake.ical import FeedError, FeedItem, feed_fetch, feed_items
+from intake.models import FeedEvent, IntakeFeed
+from jada.audit import audit_record
+
+logger = logging.getLogger(__name__)
+LOCK_SECONDS = 300
+
+
+@dataclass
+class PollResult:
+    feed: IntakeFeed
+    seen: int = 0
+    created: int = 0
+    updated: int = 0
+    missing: int = 0
+    cancelled: int = 0
+    conflicts: int = 0
+    error: str = ""
+    not_modified: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k) for k in ("seen", "created", "updated", "missing", "cancelled", "conflicts")
+        }
+
+    def line(self) -> str:
+        head = f"feed {self.feed.pk} ({self.feed.source} · {self.feed.vessel})"
+        if self.error:
+            return f"{head}: error: {self.error}"
+        if self.not_modified:
+            return f"{head}: not modified"
+        c = self.counts()
+        return (
+            f"{head}: {c['seen']} seen, {c['created']} created, {c['updated']} updated, "
+            f"{c['missing']} missing, {c['cancelled']} cancelled, {c['conflicts']} conflicts"
+        )
+
+
+def feed_add(*, source: Any, vessel: Any, url: str) -> tuple[IntakeFeed, bool]:
+    """Register a feed; the URL is its identity, so adding it twice changes nothing."""
+    return IntakeFeed.objects.get_or_create(url=url, defaults={"source": source, "vessel": vessel})
+
+
+def feed_poll(*, feed: IntakeFeed, transport: httpx.BaseTransport | None = None) -> PollResult:
+    result = PollResult(feed=feed)
+    lock = f"intake:feed-poll:{feed.pk}"
+    if not cache.add(lock, "1", LOCK_SECONDS):
+        result.error = "another poll of this feed is running"
+        return result
+    try:
+        _poll(feed, result, transport)
+    finally:
+        cache.delete(lock)
+    return result
+
+
+def _poll(feed: IntakeFeed, result: PollResult, transport: httpx.BaseTransport | None) -> None:
+    now = timezone.now()
+    feed.last_fetch_at = now
+    try:
+        fetched = feed_fetch(url=feed.url, etag=feed.etag, last_modified=feed.last_modified, transport=transport)
+        if fetched.not_modified:
+            result.not_modified = True
+            feed.last_good_at, feed.last_error = now, ""
+            feed.save(update_fields=["last_fetch_at", "last_good_at", "last_error"])
+            return
+        items = feed_items(body=fetched.body, zone=feed.source.brand.zone, now=now)
+        if not items:
+            raise FeedError("The calendar has no events; nothing was changed (an emptied feed is not trusted).")
+    except FeedError as exc:
+        result.error = exc.message
+        feed.last_error = exc.message
+        feed.save(update_fields=["last_fetch_at", "last_error"])
+        logger.warning("intake feed %s: %s", feed.pk, exc.message)
+        return
+    seen_ids = set()
+    for item in items:
+        event = _event_for(feed, item)
+        seen_ids.add(event.pk)
+        result.seen += 1
+        try:
+            _event_apply(feed, event, item, result)
+        except NeedsReview as exc:
+            result.notes.append(f"{item.uid}: {exc.message}")
+    _missing_count(feed, seen_ids, result)
+    feed.etag, feed.last_modified = fetched.etag[:300], fetched.last_modified[:100]
+    feed.last_good_at, feed.last_error, feed.events_seen = now, "", result.seen
+    feed.last_counts = result.counts()
+    feed.save()
+
+
+def _event_for(feed: IntakeFeed, item: FeedItem) -> FeedEvent:
+    """By UID; failing that, by fingerprint (the feed changed the UID of an unchanged event)."""
+    event = FeedEvent.objects.filter(feed=feed, uid=item.uid).first() if item.uid else None
+    if event is None:
+        event = FeedEvent.objects.filter(feed=feed, fingerprint=item.fingerprint).first()
+        if event is not None and item.uid:
+            event.uid = item.uid
+    if event is None:
+        event = FeedEvent(feed=feed, uid=item.uid or item.fingerprint)
+    event.fingerprint, event.booking_id, event.summary = item.fingerprint, item.booking_id, item.summary
+    event.tentative, event.is_block = item.tentative, item.is_block
+    event.missing_count, event.missing_since, event.last_seen_at = 0, None, timezone.now()
+    event.starts_at, event.ends_at = item.starts_at, item.ends_at
+    event.save()
+    return event
+
+
+def _charter_match(feed: IntakeFeed, item: FeedItem) -> Charter | None:
+    """The charter this booking already has: same booking number; or, for an event without one,
+    a charter of the same source on the same vessel at an overlapping time that no event claims."""
+    charters = Charter.objects.select_related("brand", "vessel").filter(source=feed.source.kind)
+    if item.booking_id:
+        return charters.filter(marketplace_booking_id=item.booking_id).first()
+    claimed = FeedEvent.objects.filter(feed=feed, charter__isnull=False).values_list("charter_id", flat=True)
+    return (
+        charters.filter(vessel=feed.vessel, starts_at__lt=item.ends_at, ends_at__gt=item.starts_at)
+        .exclude(status=CharterStatus.CANCELLED)
+        .exclude(pk__in=claimed)
+        .first()
+    )
+
+
+def _event_apply(feed: IntakeFeed, event: FeedEvent, item: FeedItem, result: PollResult) -> None:
+    if item.is_block:
+        return
+    charter = event.charter or _charter_match(feed, item)
+    if charter is None:
+        if item.cancelled:
+            return
+        fields = {
+            "booking_id": item.booking_id or f"ICAL-{item.fingerprint[:12].upper()}",
+            "starts_at": item.starts_at,
+            "ends_at": item.ends_at,
+            "party_size": item.party_size,
+            "guest_name": f"{feed.source} booking {item.booking_id or item.summary}"[:200],
+        }
+        charter = charter_create(source=feed.source, vessel=feed.vessel, fields=fields, actor=ACTOR)
+        _link(event, charter)
+        result.created += 1
+        if charter.conflicts.filter(resolved_at__isnull=True).exists():
+            result.conflicts += 1
+        elif feed.source.auto_confirm and not item.tentative:
+            try:
+                flow.charter_confirm(charter=charter, actor=ACTOR)
+            except flow.FlowError as exc:
+                result.notes.append(exc.message)
+        return
+    if event.charter_id != charter.pk:
+        _link(event, charter)
+    if item.cancelled:
+        if charter.status not in (CharterStatus.CANCELLED, CharterStatus.COMPLETED):
+            flow.charter_cancel(charter=charter, actor=ACTOR)
+            result.cancelled += 1
+        return
+    if charter.status in (CharterStatus.CANCELLED, CharterStatus.COMPLETED):
+        return
+    if (charter.starts_at, charter.ends_at) != (item.starts_at, item.ends_at):
+        try:
+            flow.charter_reschedule(charter=charter, starts_at=item.starts_at, ends_at=item.ends_at, actor=ACTOR)
+        except flow.FlowError as exc:
+            raise NeedsReview(exc.message) from exc
+        from bookings.conflicts import conflicts_refresh
+
+        if conflicts_refresh(charter=charter, actor=ACTOR):
+            result.conflicts += 1
+        result.updated += 1
+
+
+def _link(event: FeedEvent, charter: Charter) -> None:
+    event.charter = charter
+    event.save(update_fields=["charter"])
+
+
+def _missing_count(feed: IntakeFeed, seen_ids: set[int], result: PollResult) -> None:
+    """One more good fetch without them; at MISSING_AFTER, flag and tell staff once."""
+    absent = FeedEvent.objects.filter(feed=feed, missing_since__isnull=True).exclude(pk__in=seen_ids)
+    for event in absent.select_related("charter"):
+        event.missing_count += 1
+        fields = ["missing_count"]
+        if event.missing_count >= FeedEvent.MISSING_AFTER:
+            event.missing_since = timezone.now()
+            fields.append("missing_since")
+            result.missing += 1
+            with transaction.atomic():
+                event.save(update_fields=fields)
+                audit_record(
+                    action="intake.feed_event_missing",
+                    obj=event.charter or event,
+                    actor_label=ACTOR,
+                    data={"feed": feed.pk, "uid": event.uid, "good_fetches_without_it": event.missing_count},
+                )
+            logger.warning("feed %s: %s missing from %d good fetches", feed.pk, event.uid, event.missing_count)
+        else:
+            event.save(update_fields=fields)
