@@ -181,13 +181,13 @@ def _label(actor: AbstractBaseUser | str) -> str:
     return actor if isinstance(actor, str) else actor.get_username()
 
 
-def _close(row: CharterConflict, resolution: str, *, actor_label: str, reason: str, actor: Any = None) -> CharterConflict:
+def _close(
+    row: CharterConflict, resolution: str, *, actor_label: str, reason: str, actor: Any = None
+) -> CharterConflict:
     row.resolved_at, row.resolution, row.resolved_by, row.reason = timezone.now(), resolution, actor_label, reason
     row.save(update_fields=["resolved_at", "resolution", "resolved_by", "reason"])
     user = actor if isinstance(actor, AbstractBaseUser) else None
-    audit_record(
-        action=f"conflict.{resolution}", obj=row, actor=user, actor_label=actor_label, data={"reason": reason}
-    )
+    audit_record(action=f"conflict.{resolution}", obj=row, actor=user, actor_label=actor_label, data={"reason": reason})
     return row
 
 

@@ -160,7 +160,11 @@ class Charter(models.Model):
     captain_fee = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     other_crew_pay = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     payout = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, help_text="What the marketplace pays us, after its fees."
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the marketplace pays us, after its fees.",
     )
     internal_notes = models.TextField(blank=True, help_text="Office only. Never shown to crew or guests.")
     crew_notes = models.TextField(blank=True, help_text="Shown to crew after money amounts are scrubbed.")

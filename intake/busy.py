@@ -24,8 +24,8 @@ PAST_WINDOW = timedelta(days=7)
 
 
 def listing_for_feed(*, slug: str, token: str) -> VesselListing | None:
-    listing = VesselListing.objects.select_related("vessel", "source").filter(vessel__slug=slug).filter(
-        busy_feed_token=token
+    listing = (
+        VesselListing.objects.select_related("vessel", "source").filter(vessel__slug=slug).filter(busy_feed_token=token)
     )
     return listing.first() if len(token) <= 64 else None
 

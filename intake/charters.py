@@ -189,7 +189,9 @@ def _update(charter: Charter, source: IntakeSource, fields: dict[str, Any], acto
     return verb
 
 
-def _cancel(charter: Charter | None, source: IntakeSource, fields: dict[str, Any], booking_id: str, actor: str) -> Applied:
+def _cancel(
+    charter: Charter | None, source: IntakeSource, fields: dict[str, Any], booking_id: str, actor: str
+) -> Applied:
     if charter is None:
         raise NeedsReview(f"No charter has {source} booking {booking_id}, so there is nothing to cancel.")
     payout = fields.get("payout")

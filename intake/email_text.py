@@ -17,7 +17,9 @@ from email.utils import parseaddr
 from html.parser import HTMLParser
 
 BLOCK_TAGS = {"br", "p", "div", "tr", "table", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
-FORWARD_BANNER = re.compile(r"^-{2,}\s*(?:Forwarded message|Original Message)\s*-{2,}\s*$|^Begin forwarded message:", re.I)
+FORWARD_BANNER = re.compile(
+    r"^-{2,}\s*(?:Forwarded message|Original Message)\s*-{2,}\s*$|^Begin forwarded message:", re.I
+)
 FORWARD_HEADER = re.compile(r"^(From|Sent|Date|Subject|To|Cc)\s*:\s*(.*)$", re.I)
 
 

@@ -53,9 +53,7 @@ class PollResult:
     notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
-        return {
-            k: getattr(self, k) for k in ("seen", "created", "updated", "missing", "cancelled", "conflicts")
-        }
+        return {k: getattr(self, k) for k in ("seen", "created", "updated", "missing", "cancelled", "conflicts")}
 
     def line(self) -> str:
         head = f"feed {self.feed.pk} ({self.feed.source} · {self.feed.vessel})"

@@ -29,7 +29,9 @@ BOOKING_ID_IN_EVENT = [
     re.compile(r"/inbox/(\d{5,})/?"),
     re.compile(r"^(?:booking|gmb|reservation)-(\d{5,})@", re.I),
 ]
-PARTY = re.compile(r"(?:passengers|guests?|party(?: of)?)\s*:?\s*(\d{1,3})|(\d{1,3})\s*(?:guests|passengers|people)", re.I)
+PARTY = re.compile(
+    r"(?:passengers|guests?|party(?: of)?)\s*:?\s*(\d{1,3})|(\d{1,3})\s*(?:guests|passengers|people)", re.I
+)
 BLOCK_WORDS = re.compile(r"\b(unavailable|blocked|not available|owner block|closed)\b", re.I)
 
 
@@ -64,7 +66,9 @@ class FeedItem:
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def feed_fetch(*, url: str, etag: str = "", last_modified: str = "", transport: httpx.BaseTransport | None = None) -> Fetched:
+def feed_fetch(
+    *, url: str, etag: str = "", last_modified: str = "", transport: httpx.BaseTransport | None = None
+) -> Fetched:
     """GET with If-None-Match / If-Modified-Since, timeouts and a size cap; a 304 costs no body."""
     headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5"}
     if etag:
@@ -73,23 +77,23 @@ def feed_fetch(*, url: str, etag: str = "", last_modified: str = "", transport: 
         headers["If-Modified-Since"] = last_modified
     timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, transport=transport, max_redirects=3) as client:
-            with client.stream("GET", url, headers=headers) as response:
-                if response.status_code == 304:
-                    return Fetched(not_modified=True, etag=etag, last_modified=last_modified)
-                if response.status_code != 200:
-                    raise FeedError(f"HTTP {response.status_code} from the feed.")
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_FEED_BYTES:
-                        raise FeedError(f"The feed is larger than {MAX_FEED_BYTES} bytes.")
-                return Fetched(
-                    not_modified=False,
-                    body=bytes(body),
-                    etag=response.headers.get("ETag", ""),
-                    last_modified=response.headers.get("Last-Modified", ""),
-                )
+        client = httpx.Client(timeout=timeout, follow_redirects=True, transport=transport, max_redirects=3)
+        with client, client.stream("GET", url, headers=headers) as response:
+            if response.status_code == 304:
+                return Fetched(not_modified=True, etag=etag, last_modified=last_modified)
+            if response.status_code != 200:
+                raise FeedError(f"HTTP {response.status_code} from the feed.")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_FEED_BYTES:
+                    raise FeedError(f"The feed is larger than {MAX_FEED_BYTES} bytes.")
+            return Fetched(
+                not_modified=False,
+                body=bytes(body),
+                etag=response.headers.get("ETag", ""),
+                last_modified=response.headers.get("Last-Modified", ""),
+            )
     except httpx.TimeoutException as exc:
         raise FeedError(f"The feed timed out ({type(exc).__name__}).") from exc
     except httpx.HTTPError as exc:
@@ -122,6 +126,12 @@ def feed_items(*, body: bytes, zone: ZoneInfo, now: datetime) -> list[FeedItem]:
         )
     except Exception as exc:  # icalendar raises ValueError and friends for broken input
         raise FeedError(f"The calendar could not be read: {type(exc).__name__}: {exc}"[:300]) from exc
+    # Occurrences of a repeating event share its UID: they are told apart by their start.
+    repeating = {
+        str(e.get("UID", "")).strip()
+        for e in calendar.walk("VEVENT")
+        if e.get("RRULE") is not None or e.get("RECURRENCE-ID") is not None
+    }
     items = []
     for event in events:
         start = event.get("DTSTART")
@@ -137,7 +147,7 @@ def feed_items(*, body: bytes, zone: ZoneInfo, now: datetime) -> list[FeedItem]:
         if ends <= starts:
             continue
         uid = str(event.get("UID", "")).strip()
-        if event.get("RECURRENCE-ID") is not None or event.get("RRULE") is not None:
+        if uid in repeating:
             uid = f"{uid}#{starts.isoformat()}"
         summary = str(event.get("SUMMARY", "")).strip()
         description = str(event.get("DESCRIPTION", "")).strip()

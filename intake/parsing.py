@@ -25,7 +25,13 @@ from intake.models import IntakeSource, VesselListing
 REQUEST, CONFIRMATION, CHANGE, CANCELLATION = "request", "confirmation", "change", "cancellation"
 KIND_PATTERNS = [  # first match wins: a cancellation mail may also say "confirmed booking"
     (CANCELLATION, re.compile(r"\bcancel+ed\b|\bcancellation\b", re.I)),
-    (CHANGE, re.compile(r"\bmodified\b|\bchanged (?:their|the|your) booking\b|\bbooking (?:was|has been) (?:updated|changed)\b|\bchange request\b", re.I)),
+    (
+        CHANGE,
+        re.compile(
+            r"\bmodified\b|\bchanged (?:their|the|your) booking\b|\bbooking (?:was|has been) (?:updated|changed)\b|\bchange request\b",
+            re.I,
+        ),
+    ),
     (REQUEST, re.compile(r"\bbooking request\b|\bnew request\b|\binquiry\b|\brequest to book\b", re.I)),
     (CONFIRMATION, re.compile(r"\bconfirmed\b|\bis booked\b|\baccepted\b", re.I)),
 ]

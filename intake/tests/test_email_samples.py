@@ -96,9 +96,7 @@ def test_boatsetter_request_is_an_inquiry_even_when_the_source_auto_confirms(
     assert (charter.gross_revenue, charter.payout) == (Decimal("1890.00"), Decimal("1606.50"))
 
 
-def test_getmyboat_html_only_base64_confirmation_then_cancellation(
-    demo: Any, intake_email: Callable[..., str]
-) -> None:
+def test_getmyboat_html_only_base64_confirmation_then_cancellation(demo: Any, intake_email: Callable[..., str]) -> None:
     out = intake_email(sample("getmyboat-confirmed.eml"))
     charter = _charter(CharterSource.GETMYBOAT, "77120934")
     assert out == f"created {charter.code}"
@@ -137,11 +135,11 @@ def test_a_message_from_nobody_we_know_goes_to_review(demo: Any, intake_email: C
     assert not _imported().exists()
 
 
-def test_missing_required_field_goes_to_review_with_what_was_found(
-    demo: Any, intake_email: Callable[..., str]
-) -> None:
-    raw = sample("boatsetter-request.eml").replace(b"Departure time: 6:30 PM (PDT)\n", b"").replace(
-        b"Duration: 3 hours\n", b""
+def test_missing_required_field_goes_to_review_with_what_was_found(demo: Any, intake_email: Callable[..., str]) -> None:
+    raw = (
+        sample("boatsetter-request.eml")
+        .replace(b"Departure time: 6:30 PM (PDT)\n", b"")
+        .replace(b"Duration: 3 hours\n", b"")
     )
     raw = raw.replace(b"Return time: 9:30 PM (PDT)\n", b"")
     out = intake_email(raw)
@@ -182,18 +180,18 @@ def test_api_gives_the_same_outcomes(
     demo: Any, settings: Any, wsgi_transport: httpx.WSGITransport, name: str, django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.INTAKE_TOKEN = TOKEN
-    with httpx.Client(transport=wsgi_transport, base_url="http://testserver") as client:
-        with django_capture_on_commit_callbacks(execute=True):
-            first = client.post(
-                "/api/intake/email",
-                content=sample(name),
-                headers={"X-Intake-Token": TOKEN, "Content-Type": "message/rfc822"},
-            )
-            again = client.post(
-                "/api/intake/email",
-                content=sample(name),
-                headers={"X-Intake-Token": TOKEN, "Content-Type": "message/rfc822"},
-            )
+    client = httpx.Client(transport=wsgi_transport, base_url="http://testserver")
+    with client, django_capture_on_commit_callbacks(execute=True):
+        first = client.post(
+            "/api/intake/email",
+            content=sample(name),
+            headers={"X-Intake-Token": TOKEN, "Content-Type": "message/rfc822"},
+        )
+        again = client.post(
+            "/api/intake/email",
+            content=sample(name),
+            headers={"X-Intake-Token": TOKEN, "Content-Type": "message/rfc822"},
+        )
     assert first.status_code == 202, first.text
     body = first.json()
     message = IntakeMessage.objects.get()
@@ -202,7 +200,12 @@ def test_api_gives_the_same_outcomes(
         assert again.json()["outcome"] == body["outcome"]
     else:
         charter = _imported().get()
-        assert body == {"outcome": f"created {charter.code}", "message": message.pk, "state": "processed", "charter": charter.code}
+        assert body == {
+            "outcome": f"created {charter.code}",
+            "message": message.pk,
+            "state": "processed",
+            "charter": charter.code,
+        }
         assert again.json()["outcome"] == f"unchanged {charter.code}"
     assert _imported().count() == (0 if name == "boatsetter-newsletter.eml" else 1)
 
@@ -225,7 +228,9 @@ def test_api_refuses_without_configuration_or_token(
         json_body = client.post(
             "/api/intake/email", content=b"{}", headers={"X-Intake-Token": TOKEN, "Content-Type": "application/json"}
         )
-        empty = client.post("/api/intake/email", content=b"", headers={"X-Intake-Token": TOKEN, "Content-Type": "message/rfc822"})
+        empty = client.post(
+            "/api/intake/email", content=b"", headers={"X-Intake-Token": TOKEN, "Content-Type": "message/rfc822"}
+        )
     assert (unset.status_code, unset.json()["error"]) == (
         503,
         "E-mail intake is not configured: INTAKE_TOKEN is not set on the server.",

@@ -13,4 +13,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         for source in intake_seed_demo():
             names = "; ".join(listing.name for listing in source.listings.all())
-            self.stdout.write(f"Intake source {source.name} (auto-confirm {'on' if source.auto_confirm else 'off'}): {names}")
+            self.stdout.write(
+                f"Intake source {source.name} (auto-confirm {'on' if source.auto_confirm else 'off'}): {names}"
+            )
