@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -23,7 +23,17 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from bookings import admin_views, flow
-from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport, InternalCalendarEvent, Vessel
+from bookings.conflicts_admin import ConflictFilter
+from bookings.models import (
+    Brand,
+    CalendarEntry,
+    Charter,
+    CharterConflict,
+    CharterStatus,
+    DriftReport,
+    InternalCalendarEvent,
+    Vessel,
+)
 from bookings.services import drift_report_create
 from crew.admin import CrewAssignmentInline
 from guestpages.admin import CHARTER_ACTIONS as GUEST_PAGE_ACTIONS
@@ -46,8 +56,9 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(Vessel)
 class VesselAdmin(admin.ModelAdmin):
-    list_display = ["name", "capacity", "home_marina"]
+    list_display = ["name", "slug", "capacity", "turnaround", "home_marina"]
     search_fields = ["name", "home_marina"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Charter)
@@ -61,9 +72,18 @@ class CharterAdmin(admin.ModelAdmin):
         "party_size",
         "status",
         "source",
+        "conflict_badge",
         "targets_summary",
     ]
-    list_filter = ["status", "brand", "source", "vessel", "guest_page__sync_state", "crew_event__sync_state"]
+    list_filter = [
+        ConflictFilter,
+        "status",
+        "brand",
+        "source",
+        "vessel",
+        "guest_page__sync_state",
+        "crew_event__sync_state",
+    ]
     search_fields = ["code", "guest_name", "guest_email", "marketplace_booking_id"]
     date_hierarchy = "starts_at"
     list_select_related = ["brand", "vessel", "guest_page", "calendar_entry", "crew_event"]
@@ -80,13 +100,21 @@ class CharterAdmin(admin.ModelAdmin):
         ("Notes", {"fields": ["guest_notes", "crew_notes", "internal_notes"]}),
         (
             "Money (office only)",
-            {"fields": ["gross_revenue", "platform_fee", "captain_fee", "other_crew_pay"]},
+            {"fields": ["gross_revenue", "platform_fee", "payout", "captain_fee", "other_crew_pay"]},
         ),
         ("Where it is live", {"fields": ["targets_detail", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Charter]:
-        return super().get_queryset(request).select_related(*self.list_select_related)
+        open_conflicts = CharterConflict.objects.filter(
+            Q(charter=OuterRef("pk")) | Q(other=OuterRef("pk")), resolved_at__isnull=True
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)
+            .annotate(in_open_conflict=Exists(open_conflicts))
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Status and times of a saved charter change only through the flow, so every target follows."""
@@ -96,6 +124,17 @@ class CharterAdmin(admin.ModelAdmin):
             if obj.status != CharterStatus.INQUIRY:
                 fields += ["starts_at", "ends_at"]
         return fields
+
+    @admin.display(description="Conflict")
+    def conflict_badge(self, charter: Charter) -> SafeString | str:
+        if not getattr(charter, "in_open_conflict", False):
+            return ""
+        url = reverse("admin:bookings_charterconflict_changelist") + f"?open=yes&q={charter.code}"
+        return format_html(
+            '<a class="jada-conflict" href="{}" style="color:#fff;background:#b00020;padding:1px 6px;'
+            'border-radius:8px;font-size:11px">conflict</a>',
+            url,
+        )
 
     # --- what is live where ----------------------------------------------------------------
     @staticmethod

@@ -23,6 +23,7 @@ from intake.email_text import MessageText
 from intake.models import IntakeSource, VesselListing
 
 REQUEST, CONFIRMATION, CHANGE, CANCELLATION = "request", "confirmation", "change", "cancellation"
+KIND_NAMES = (REQUEST, CONFIRMATION, CHANGE, CANCELLATION)
 KIND_PATTERNS = [  # first match wins: a cancellation mail may also say "confirmed booking"
     (CANCELLATION, re.compile(r"\bcancel+ed\b|\bcancellation\b", re.I)),
     (
@@ -160,21 +161,21 @@ def _norm(name: str) -> str:
 
 
 def vessel_of(source: IntakeSource, listing: str | None, text: str) -> Vessel | None:
-    """By the listing's title or an alias staff gave it; failing that, a listing name in the text."""
+    """By the listing's title or an alias staff gave it; with no listing label, a full listing title in the text.
+
+    An unknown title is never guessed from the rest of the text ("Hi Sail JADA," is not the boat).
+    """
     listings = list(VesselListing.objects.select_related("vessel").filter(source=source))
     if listing:
         wanted = _norm(listing)
         for item in listings:
             if wanted in {_norm(n) for n in item.names}:
                 return item.vessel
-        by_name = Vessel.objects.filter(name__iexact=wanted).first()
-        if by_name:
-            return by_name
+        return Vessel.objects.filter(name__iexact=wanted).first()
     lowered = _norm(text)
-    names = sorted(((_norm(n), item.vessel) for item in listings for n in item.names), key=lambda p: -len(p[0]))
-    for name, vessel in names:
-        if name and name in lowered:
-            return vessel
+    for item in sorted(listings, key=lambda i: -len(i.name)):
+        if _norm(item.name) in lowered:
+            return item.vessel
     return None
 
 

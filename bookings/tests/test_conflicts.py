@@ -43,14 +43,16 @@ def test_two_marketplace_bookings_on_one_vessel_open_a_conflict_and_block_confir
     with pytest.raises(flow.FlowError) as refused:
         flow.charter_confirm(charter=second, actor="test")
     assert refused.value.message.startswith(f"Charter {second.code} overlaps charter {first.code} on JADA (")
-    assert refused.value.message.endswith(f"Resolve the conflict (cancel, move or override) before confirming {second.code}.")
+    assert refused.value.message.endswith(
+        f"Resolve the conflict (cancel, move or override) before confirming {second.code}."
+    )
     with pytest.raises(flow.FlowError, match=second.code):
         flow.charter_confirm(charter=first, actor="test")
     assert set(Charter.objects.values_list("status", flat=True)) == {CharterStatus.INQUIRY}
 
 
 def test_turnaround_is_respected() -> None:
-    close, after_close = _pair(gap=timedelta(minutes=15))  # JADA needs 30 min between charters
+    _close, after_close = _pair(gap=timedelta(minutes=15))  # JADA needs 30 min between charters
     assert conflicts.conflicts_refresh(charter=after_close)
     Charter.objects.all().delete()
     fine, after_fine = _pair(gap=timedelta(minutes=45))
@@ -64,7 +66,9 @@ def test_a_crew_member_on_two_overlapping_charters_is_a_conflict() -> None:
     marco = CrewMemberFactory(name="Marco Reyes")
     first = CharterFactory(starts_at=START, ends_at=START + timedelta(hours=3))
     second = CharterFactory(
-        vessel=VesselFactory(name="Second Wind"), starts_at=START + timedelta(hours=1), ends_at=START + timedelta(hours=4)
+        vessel=VesselFactory(name="Second Wind"),
+        starts_at=START + timedelta(hours=1),
+        ends_at=START + timedelta(hours=4),
     )
     CrewAssignmentFactory(charter=first, crew_member=marco)
     CrewAssignmentFactory(charter=second, crew_member=marco)

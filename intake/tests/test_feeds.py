@@ -33,7 +33,7 @@ class FeedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 status, body, headers, delay = server.routes.get(self.path, (404, b"not found", {}, 0.0))
                 if delay:
