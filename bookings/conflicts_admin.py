@@ -73,7 +73,7 @@ class CharterConflictAdmin(admin.ModelAdmin):
     @admin.display(description="State")
     def state(self, conflict: CharterConflict) -> SafeString:
         if conflict.is_open:
-            return format_html('<strong class="jada-conflict" style="color:#b00020">open</strong>')
+            return format_html('<strong class="jada-conflict" style="color:{}">open</strong>', "#b00020")
         return format_html("{}", conflict.get_resolution_display())
 
     def _link(self, charter: Any) -> SafeString:

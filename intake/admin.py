@@ -190,7 +190,17 @@ class IntakeMessageAdmin(admin.ModelAdmin):
     list_display = ["received_at", "state_badge", "subject", "sender", "kind", "outcome", "problem"]
     list_filter = ["state", "via", "source", "kind"]
     search_fields = ["subject", "sender", "message_id", "outcome"]
-    readonly_fields = ["state", "problem", "outcome", "charter", "subject", "sender", "via", "received_at", "raw_message"]
+    readonly_fields = [
+        "state",
+        "problem",
+        "outcome",
+        "charter",
+        "subject",
+        "sender",
+        "via",
+        "received_at",
+        "raw_message",
+    ]
     actions = ["ignore"]
     change_form_template = "admin/intake/intakemessage/change_form.html"
     fieldsets = [

@@ -25,6 +25,8 @@ from intake.services import IntakeError, intake_message_store
 class SesInboundView(AmazonSESInboundWebhookView):
     """Anymail's SES inbound webhook, refusing unconfigured auth (503) and unknown SNS topics."""
 
+    warn_if_no_basic_auth = False  # we answer 503 instead of serving an open webhook
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.basic_auth or not settings.INTAKE_SES_TOPIC_ARNS:
             return JsonResponse(

@@ -25,12 +25,12 @@ def staff(client: Client) -> Client:
     return client
 
 
-def test_intake_pages_open_and_show_what_staff_need(
-    demo: Any, staff: Client, intake_email: Callable[..., str]
-) -> None:
+def test_intake_pages_open_and_show_what_staff_need(demo: Any, staff: Client, intake_email: Callable[..., str]) -> None:
     intake_email(sample("boatsetter-confirmed.eml"))
     intake_email(sample("boatsetter-newsletter.eml"))
-    feed, _ = feed_add(source=demo["boatsetter"], vessel=Charter.objects.first().vessel, url="https://example.com/a.ics")  # type: ignore[union-attr]
+    feed, _ = feed_add(
+        source=demo["boatsetter"], vessel=Charter.objects.first().vessel, url="https://example.com/a.ics"
+    )  # type: ignore[union-attr]
     feed.last_error = "HTTP 500 from the feed."
     feed.save()
     for name in ("intakesource", "intakefeed", "intakemessage", "feedevent"):
@@ -78,7 +78,9 @@ def test_review_queue_shows_the_raw_message_and_accepts_fixed_fields(
     assert AuditEntry.objects.filter(action="intake.message_accept", actor__username="boss").exists()
 
 
-def test_conflicted_charter_is_red_in_the_changelist(demo: Any, staff: Client, intake_email: Callable[..., str]) -> None:
+def test_conflicted_charter_is_red_in_the_changelist(
+    demo: Any, staff: Client, intake_email: Callable[..., str]
+) -> None:
     intake_email(sample("boatsetter-confirmed.eml"))
     import base64
 
