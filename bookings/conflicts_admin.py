@@ -94,7 +94,9 @@ class CharterConflictAdmin(admin.ModelAdmin):
             return
         try:
             conflicts.conflict_override(
-                conflict=CharterConflict.objects.get(pk=obj.pk), reason=form.cleaned_data["reason"], actor=request.user
+                conflict=CharterConflict.objects.get(pk=obj.pk),
+                reason=form.cleaned_data["reason"],
+                actor=request.user,  # type: ignore[arg-type]
             )
         except conflicts.ConflictError as exc:
             self.message_user(request, exc.message, messages.ERROR)

@@ -20,6 +20,7 @@ BLOCK_TAGS = {"br", "p", "div", "tr", "table", "li", "ul", "ol", "h1", "h2", "h3
 FORWARD_BANNER = re.compile(
     r"^-{2,}\s*(?:Forwarded message|Original Message)\s*-{2,}\s*$|^Begin forwarded message:", re.I
 )
+TYPOGRAPHY: dict[int, str | None] = {ord("’"): "'", ord("‘"): "'", ord("“"): '"', ord("”"): '"', 0x200B: None}
 FORWARD_HEADER = re.compile(r"^(From|Sent|Date|Subject|To|Cc)\s*:\s*(.*)$", re.I)
 
 
@@ -107,7 +108,7 @@ def _body(message: EmailMessage) -> str:
 
 def _normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u200b": None}))
+    text = text.translate(TYPOGRAPHY)
     lines = [re.sub(r"^(?:\s*>)+ ?", "", line).strip(" ") for line in text.split("\n")]
     return "\n".join(line.strip("\t ") if not line.strip() else line.lstrip(" ").rstrip() for line in lines)
 

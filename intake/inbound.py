@@ -16,6 +16,7 @@ from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.signals import AnymailInboundEvent, inbound
 from anymail.webhooks.amazon_ses import AmazonSESInboundWebhookView
 from django.conf import settings
+from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -55,4 +56,4 @@ def intake_inbound_received(sender: Any, event: AnymailInboundEvent, esp_name: s
     except IntakeError:
         return
     if created:
-        tasks.intake_message_process.delay_on_commit(message.pk)
+        transaction.on_commit(lambda: tasks.intake_message_process.delay(message.pk))

@@ -24,7 +24,7 @@ def feeds_poll() -> int:
     """Beat, every 10 minutes: one task per feed, spread over two minutes so marketplaces see no burst."""
     ids = list(IntakeFeed.objects.filter(enabled=True).values_list("pk", flat=True))
     for feed_id in ids:
-        feed_poll.apply_async(args=[feed_id], countdown=random.uniform(0, POLL_JITTER_SECONDS))
+        feed_poll.apply_async(args=(feed_id,), countdown=random.uniform(0, POLL_JITTER_SECONDS))
     return len(ids)
 
 

@@ -28,9 +28,8 @@ def staff(client: Client) -> Client:
 def test_intake_pages_open_and_show_what_staff_need(demo: Any, staff: Client, intake_email: Callable[..., str]) -> None:
     intake_email(sample("boatsetter-confirmed.eml"))
     intake_email(sample("boatsetter-newsletter.eml"))
-    feed, _ = feed_add(
-        source=demo["boatsetter"], vessel=Charter.objects.first().vessel, url="https://example.com/a.ics"
-    )  # type: ignore[union-attr]
+    vessel = Charter.objects.get(marketplace_booking_id="4829113").vessel
+    feed, _ = feed_add(source=demo["boatsetter"], vessel=vessel, url="https://example.com/a.ics")
     feed.last_error = "HTTP 500 from the feed."
     feed.save()
     for name in ("intakesource", "intakefeed", "intakemessage", "feedevent"):

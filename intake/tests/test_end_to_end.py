@@ -92,7 +92,7 @@ def test_boatsetter_confirmation_runs_the_whole_flow_and_cancellation_withdraws_
     assert "coolers" in stored["notes"]
     crew_mail = [m for m in mail.outbox if m.to == ["marco.reyes@sailjada.com"]]
     assert len(crew_mail) == 1
-    crew_facing = json.dumps(stored) + crew_mail[0].body + "".join(str(a[0]) for a in crew_mail[0].alternatives)
+    crew_facing = json.dumps(stored) + crew_mail[0].body + str(getattr(crew_mail[0], "alternatives", ""))
     for mark in MONEY_MARKS:
         assert mark not in crew_facing, mark
 
