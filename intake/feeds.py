@@ -105,15 +105,20 @@ def _poll(feed: IntakeFeed, result: PollResult, transport: httpx.BaseTransport |
         feed.save(update_fields=["last_fetch_at", "last_error"])
         logger.warning("intake feed %s: %s", feed.pk, exc.message)
         return
+    known = _Known(feed)
+    known.expect(items)
     seen_ids = set()
     for item in items:
-        event = _event_for(feed, item)
+        event, changed = known.event_for(item)
         seen_ids.add(event.pk)
         result.seen += 1
+        if not changed and _settled(event, item):
+            continue  # the steady state: nothing to write, nothing to ask the flow
         try:
             _event_apply(feed, event, item, result)
         except NeedsReview as exc:
             result.notes.append(f"{item.uid}: {exc.message}")
+    FeedEvent.objects.filter(pk__in=seen_ids).update(last_seen_at=now)
     _missing_count(feed, seen_ids, result)
     feed.etag, feed.last_modified = fetched.etag[:300], fetched.last_modified[:100]
     feed.last_good_at, feed.last_error, feed.events_seen = now, "", result.seen
@@ -121,21 +126,67 @@ def _poll(feed: IntakeFeed, result: PollResult, transport: httpx.BaseTransport |
     feed.save()
 
 
-def _event_for(feed: IntakeFeed, item: FeedItem) -> FeedEvent:
-    """By UID; failing that, by fingerprint (the feed changed the UID of an unchanged event)."""
-    event = FeedEvent.objects.filter(feed=feed, uid=item.uid).first() if item.uid else None
-    if event is None:
-        event = FeedEvent.objects.filter(feed=feed, fingerprint=item.fingerprint).first()
-        if event is not None and item.uid:
-            event.uid = item.uid
-    if event is None:
-        event = FeedEvent(feed=feed, uid=item.uid or item.fingerprint)
-    event.fingerprint, event.booking_id, event.summary = item.fingerprint, item.booking_id, item.summary
-    event.tentative, event.is_block = item.tentative, item.is_block
-    event.missing_count, event.missing_since, event.last_seen_at = 0, None, timezone.now()
-    event.starts_at, event.ends_at = item.starts_at, item.ends_at
-    event.save()
-    return event
+class _Known:
+    """The feed's events as last seen, loaded once per poll (by UID and by fingerprint)."""
+
+    def __init__(self, feed: IntakeFeed) -> None:
+        self.feed = feed
+        rows = list(FeedEvent.objects.filter(feed=feed).select_related("charter__vessel", "charter__brand"))
+        self.by_uid = {e.uid: e for e in rows}
+        self.by_fingerprint = {e.fingerprint: e for e in rows}
+        self.taken: set[int] = set()  # two identical events in one feed stay two events
+
+    def expect(self, items: list[FeedItem]) -> None:
+        """The UIDs this fetch carries: an event still present under its own UID is never re-identified."""
+        self._current_uids = {i.uid for i in items if i.uid}
+
+    def event_for(self, item: FeedItem) -> tuple[FeedEvent, bool]:
+        """By UID; failing that, by fingerprint (the feed changed the UID of an unchanged event)."""
+        event = self.by_uid.get(item.uid) if item.uid else None
+        if event is None:
+            event = self.by_fingerprint.get(item.fingerprint)
+            if event is not None and (event.pk in self.taken or event.uid in self._current_uids):
+                event = None
+            if event is not None and item.uid:
+                self.by_uid.pop(event.uid, None)
+                event.uid = item.uid
+                self.by_uid[event.uid] = event
+        if event is None:
+            event = FeedEvent(feed=self.feed, uid=item.uid or item.fingerprint)
+        wanted = {
+            "fingerprint": item.fingerprint,
+            "booking_id": item.booking_id,
+            "summary": item.summary,
+            "tentative": item.tentative,
+            "is_block": item.is_block,
+            "missing_count": 0,
+            "missing_since": None,
+            "starts_at": item.starts_at,
+            "ends_at": item.ends_at,
+        }
+        changed = event.pk is None or any(getattr(event, k) != v for k, v in wanted.items())
+        if changed:
+            for name, value in wanted.items():
+                setattr(event, name, value)
+            event.save()
+            self.by_uid[event.uid] = event
+        self.taken.add(event.pk)
+        return event, changed
+
+
+def _settled(event: FeedEvent, item: FeedItem) -> bool:
+    """An unchanged event whose charter already has its times (or a block, which makes no charter)."""
+    if item.is_block:
+        return True
+    charter = event.charter
+    if charter is None:
+        return False
+    if item.cancelled:
+        return charter.status in (CharterStatus.CANCELLED, CharterStatus.COMPLETED)
+    return charter.status in (CharterStatus.CANCELLED, CharterStatus.COMPLETED) or (
+        charter.starts_at,
+        charter.ends_at,
+    ) == (item.starts_at, item.ends_at)
 
 
 def _charter_match(feed: IntakeFeed, item: FeedItem) -> Charter | None:

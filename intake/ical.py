@@ -121,9 +121,12 @@ def feed_items(*, body: bytes, zone: ZoneInfo, now: datetime) -> list[FeedItem]:
         raise FeedError("The feed's body is not a calendar (no BEGIN:VCALENDAR).")
     try:
         calendar = icalendar.Calendar.from_ical(body)
-        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(
-            now - EXPAND_WINDOW[0], now + EXPAND_WINDOW[1]
-        )
+        if b"RRULE" in body or b"RECURRENCE-ID" in body or b"RDATE" in body:
+            events = recurring_ical_events.of(calendar, skip_bad_series=True).between(
+                now - EXPAND_WINDOW[0], now + EXPAND_WINDOW[1]
+            )
+        else:  # nothing repeats: every event as written (past ones too, for the missing count)
+            events = list(calendar.walk("VEVENT"))
     except Exception as exc:  # icalendar raises ValueError and friends for broken input
         raise FeedError(f"The calendar could not be read: {type(exc).__name__}: {exc}"[:300]) from exc
     # Occurrences of a repeating event share its UID: they are told apart by their start.
