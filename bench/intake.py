@@ -145,7 +145,7 @@ def run(ctx: Context) -> harness.Result:
                     seen += sum(1 for e in calendar.walk("VEVENT") if e.get("DTSTART") is not None)
             for raw in raws:
                 body = BytesParser(policy=policy.default).parsebytes(raw).get_body(preferencelist=("plain", "html"))
-                seen += body is not None and bool(body.get_content())  # type: ignore[union-attr]
+                seen += body is not None and bool(body.get_content())
         return harness.rate(seen, elapsed())
 
     values = harness.alternate(

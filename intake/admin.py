@@ -14,8 +14,10 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -224,16 +226,34 @@ class IntakeMessageAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: IntakeMessage, form: Any, change: bool) -> None:
-        """Nothing is saved unless staff pressed "Accept"; then the service applies the fields."""
-        if "_accept" not in request.POST:
-            return
+        """The stored message never changes here: only "Accept" acts (``accept_view``)."""
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # "Accept" runs outside the admin's own transaction: the booking flow's steps are
+        # outermost (durable) transactions that enqueue their tasks on commit.
+        if request.method == "POST" and "_accept" in request.POST and object_id:
+            return self.accept_view(request, object_id)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def accept_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        message = get_object_or_404(IntakeMessage, pk=object_id)
+        if not self.has_change_permission(request, message):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:intake_intakemessage_change", args=[message.pk]))
+        form = AcceptForm(request.POST, instance=message)
+        if not form.is_valid():
+            errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
+            self.message_user(request, f"Not accepted — {errors}", messages.ERROR)
+            return back
         source = form.cleaned_data.get("accept_source")
         if source is None:
             self.message_user(request, "Choose the message's source before accepting.", messages.ERROR)
-            return
+            return back
         try:
             outcome = intake_message_accept(
-                message=IntakeMessage.objects.get(pk=obj.pk),
+                message=message,
                 source=source,
                 kind=form.cleaned_data.get("accept_kind") or "",
                 fields=form.accepted_fields(),
@@ -241,11 +261,9 @@ class IntakeMessageAdmin(admin.ModelAdmin):
             )
         except IntakeError as exc:
             self.message_user(request, exc.message, messages.ERROR)
-            return
+            return back
         self.message_user(request, f"Accepted: {outcome.text}.", messages.SUCCESS)
-
-    def response_change(self, request: HttpRequest, obj: IntakeMessage) -> HttpResponse:
-        return HttpResponseRedirect(reverse("admin:intake_intakemessage_change", args=[obj.pk]))
+        return back
 
     @admin.action(description="File as not a booking (ignored)")
     def ignore(self, request: HttpRequest, queryset: QuerySet[IntakeMessage]) -> None:

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
 from bookings.models import Charter, CharterConflict
+from intake import admin as intake_admin
 from intake.feeds import feed_add
 from intake.models import FeedEvent, IntakeMessage, MessageState, VesselListing
 from intake.tests.conftest import sample
@@ -43,8 +45,9 @@ def test_intake_pages_open_and_show_what_staff_need(demo: Any, staff: Client, in
     assert not FeedEvent.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # real transactions: the accept must run outside the admin's
 def test_review_queue_shows_the_raw_message_and_accepts_fixed_fields(
-    demo: Any, staff: Client, intake_email: Callable[..., str], django_capture_on_commit_callbacks: Any
+    demo: Any, staff: Client, intake_email: Callable[..., str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     raw = sample("boatsetter-request.eml").replace(b"Boat: JADA - 47' Catalina Sailboat\n", b"Boat: Mystery boat\n")
     raw = raw.replace(b"for JADA (#", b"for a boat (#")
@@ -67,8 +70,16 @@ def test_review_queue_shows_the_raw_message_and_accepts_fixed_fields(
         "total": "1890.00",
         "_accept": "Accept",
     }
-    with django_capture_on_commit_callbacks(execute=True):
-        response = staff.post(url, form, follow=True)
+    in_transaction: list[bool] = []
+    real_accept = intake_admin.intake_message_accept
+
+    def spy(**kwargs: Any) -> Any:
+        in_transaction.append(transaction.get_connection().in_atomic_block)
+        return real_accept(**kwargs)
+
+    monkeypatch.setattr(intake_admin, "intake_message_accept", spy)
+    response = staff.post(url, form, follow=True)
+    assert in_transaction == [False]  # the flow's durable transactions can start
     charter = Charter.objects.get(marketplace_booking_id="4830557")
     assert f"Accepted: created {charter.code}." in response.content.decode()
     message.refresh_from_db()
