@@ -89,13 +89,18 @@ def _part_text(part: Message) -> str:
     return content if part.get_content_subtype() != "html" else html_to_text(content)
 
 
-def _body(message: EmailMessage) -> str:
-    """text/plain preferred, HTML converted otherwise; an attached original wins over the cover note."""
+def _original(message: EmailMessage) -> EmailMessage:
+    """An original attached to a forward (``message/rfc822``) wins over the cover note."""
     for part in message.walk():
         if part.get_content_type() == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], EmailMessage):
-                return _body(inner[0])
+                return _original(inner[0])
+    return message
+
+
+def _body(message: EmailMessage) -> str:
+    """text/plain preferred, HTML converted otherwise."""
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         return ""
@@ -137,6 +142,7 @@ def message_text(raw: bytes) -> MessageText:
     """Parse with the standard library (policy ``default``); never raises on odd input."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
     assert isinstance(message, EmailMessage)
+    message = _original(message)
     sender = parseaddr(str(message.get("From", "")))[1].lower()
     subject = str(message.get("Subject", "")).strip()
     message_id = str(message.get("Message-ID", "")).strip()[:300]
