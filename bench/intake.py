@@ -1,8 +1,9 @@
 """``intake``: marketplace intake — feeds polled and e-mails parsed — vs fetching and parsing alone.
 
 Feeds: ``intake_feeds`` feeds (one vessel each) of ``intake_events`` events, served by a local
-HTTP server without ETags (so every poll fetches and parses). The first poll imports every
-event as a charter (untimed; its time is reported); the timed product is the steady-state poll
+HTTP server without ETags (so every poll fetches and parses). The first poll of one feed
+imports its events as charters (untimed; its rate is reported), the other feeds are seeded in
+bulk as a first poll leaves them; the timed product is the steady-state poll
 beat runs every 10 minutes: ``intake.feeds.feed_poll`` for every feed (fetch, parse, match each
 event to its row and charter, count the missing). Baseline: the same GETs with httpx and
 ``icalendar.Calendar.from_ical`` + a walk over the events, nothing else.
@@ -90,6 +91,49 @@ def _messages(count: int) -> list[bytes]:
     return raws
 
 
+def _seed_as_polled(feed: Any, body: bytes) -> None:
+    from django.utils import timezone
+
+    from bookings.models import Charter, CharterStatus
+    from intake.ical import feed_items
+    from intake.models import FeedEvent
+
+    items = feed_items(body=body, zone=feed.source.brand.zone, now=timezone.now())
+    charters = Charter.objects.bulk_create(
+        [
+            Charter(
+                source=feed.source.kind,
+                marketplace_booking_id=item.booking_id,
+                brand=feed.source.brand,
+                vessel=feed.vessel,
+                guest_name=f"Boatsetter booking {item.booking_id}",
+                party_size=item.party_size or 1,
+                starts_at=item.starts_at,
+                ends_at=item.ends_at,
+                status=CharterStatus.INQUIRY,
+            )
+            for item in items
+        ],
+        batch_size=500,
+    )
+    FeedEvent.objects.bulk_create(
+        [
+            FeedEvent(
+                feed=feed,
+                uid=item.uid,
+                fingerprint=item.fingerprint,
+                booking_id=item.booking_id,
+                summary=item.summary,
+                starts_at=item.starts_at,
+                ends_at=item.ends_at,
+                charter=charter,
+            )
+            for item, charter in zip(items, charters, strict=True)
+        ],
+        batch_size=500,
+    )
+
+
 def run(ctx: Context) -> harness.Result:
     from django.core.management import call_command
 
@@ -115,10 +159,15 @@ def run(ctx: Context) -> harness.Result:
         )
         feeds.append(feed_add(source=sources["boatsetter"], vessel=vessel, url=f"{server.url}/feed-{n}.ics")[0])
     feeds = list(IntakeFeed.objects.select_related("source__brand", "vessel").filter(pk__in=[f.pk for f in feeds]))
+    # The first poll of one feed goes through the product (its rate is reported); the other feeds
+    # are seeded as a first poll leaves them (a charter and a linked event per booking), in bulk,
+    # because importing 10,000 bookings one flow step at a time is not what is measured here.
     with harness.stopwatch() as importing:
-        first = [feed_poll(feed=feed) for feed in feeds]
-    imported = sum(r.created for r in first)
-    ctx.log(f"intake: first poll imported {imported:,} charters from {feeds_count} feeds in {importing():.1f} s")
+        first = feed_poll(feed=feeds[0])
+    imported = first.created
+    ctx.log(f"intake: first poll imported {imported:,} charters from one feed in {importing():.1f} s")
+    for feed in feeds[1:]:
+        _seed_as_polled(feed, bodies[feed.url.removeprefix(server.url)])
     raws = _messages(ctx.size("intake_messages"))
     boatsetter, getmyboat = sources["boatsetter"], sources["getmyboat"]
     polls: list[list[Any]] = []
@@ -165,9 +214,12 @@ def run(ctx: Context) -> harness.Result:
         product=values[harness.PRODUCT],
         baseline=values[harness.BASELINE],
         sizes={"feeds": feeds_count, "events_per_feed": events_count, "messages": len(raws)},
-        details={"first_poll_seconds": round(importing(), 1), "first_poll_charters": imported},
+        details={
+            "first_poll_one_feed_seconds": round(importing(), 1),
+            "first_poll_charters_per_second": round(imported / max(importing(), 1e-9), 1),
+        },
         checks={
-            "first poll imported every event": imported == total_events,
+            "first poll imported every event of its feed": imported == events_count,
             "every poll saw every event and changed nothing": all(
                 sum(r.seen for r in results) == total_events
                 and not any(r.error or r.created or r.updated for r in results)

@@ -8,7 +8,9 @@ a ``FeedError`` and the caller changes nothing; only a parsed calendar with even
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -66,6 +68,21 @@ class FeedItem:
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+_shared: dict[int, httpx.Client] = {}
+_shared_lock = threading.Lock()
+
+
+def _client(transport: httpx.BaseTransport | None) -> httpx.Client:
+    """One client per process (building one, with its TLS context, cost more than a small feed's GET)."""
+    if transport is not None:
+        return httpx.Client(transport=transport, follow_redirects=True, max_redirects=3)
+    with _shared_lock:
+        client = _shared.get(os.getpid())
+        if client is None:
+            client = _shared[os.getpid()] = httpx.Client(follow_redirects=True, max_redirects=3)
+        return client
+
+
 def feed_fetch(
     *, url: str, etag: str = "", last_modified: str = "", transport: httpx.BaseTransport | None = None
 ) -> Fetched:
@@ -76,9 +93,9 @@ def feed_fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+    client = _client(transport)
     try:
-        client = httpx.Client(timeout=timeout, follow_redirects=True, transport=transport, max_redirects=3)
-        with client, client.stream("GET", url, headers=headers) as response:
+        with client.stream("GET", url, headers=headers, timeout=timeout) as response:
             if response.status_code == 304:
                 return Fetched(not_modified=True, etag=etag, last_modified=last_modified)
             if response.status_code != 200:
@@ -98,6 +115,9 @@ def feed_fetch(
         raise FeedError(f"The feed timed out ({type(exc).__name__}).") from exc
     except httpx.HTTPError as exc:
         raise FeedError(f"The feed could not be fetched: {type(exc).__name__}: {exc}"[:300]) from exc
+    finally:
+        if transport is not None:
+            client.close()
 
 
 def _as_datetime(value: date | datetime, zone: ZoneInfo) -> datetime:

@@ -10,6 +10,7 @@ booking-id patterns; everything else is shared. What is not found stays out of `
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -160,12 +161,30 @@ def _norm(name: str) -> str:
     return re.sub(r"\s+", " ", name.strip().strip("\"'").lower())
 
 
+LISTINGS_TTL_SECONDS = 30.0
+_listings_cache: dict[int, tuple[float, list[VesselListing]]] = {}
+
+
+def _listings(source: IntakeSource) -> list[VesselListing]:
+    """A source's listings, re-read at most every 30 s (a renamed listing is seen within that)."""
+    now = time.monotonic()
+    cached = _listings_cache.get(source.pk)
+    if cached is None or now - cached[0] > LISTINGS_TTL_SECONDS or not cached[1]:
+        cached = (now, list(VesselListing.objects.select_related("vessel").filter(source=source)))
+        _listings_cache[source.pk] = cached
+    return cached[1]
+
+
+def listings_forget() -> None:
+    _listings_cache.clear()
+
+
 def vessel_of(source: IntakeSource, listing: str | None, text: str) -> Vessel | None:
     """By the listing's title or an alias staff gave it; with no listing label, a full listing title in the text.
 
     An unknown title is never guessed from the rest of the text ("Hi Sail JADA," is not the boat).
     """
-    listings = list(VesselListing.objects.select_related("vessel").filter(source=source))
+    listings = _listings(source)
     if listing:
         wanted = _norm(listing)
         for item in listings:

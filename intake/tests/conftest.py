@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +14,21 @@ from django.core.management import call_command
 from bookings.demo import demo_seed
 from intake.demo import intake_seed_demo
 from intake.models import IntakeSource
+from intake.parsing import listings_forget
 
 SAMPLES = Path(__file__).parent / "samples"
 
 
 def sample(name: str) -> bytes:
     return (SAMPLES / name).read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_listings() -> Iterator[None]:
+    """Each test's listings are its own (rolled-back rows may reuse a source's id)."""
+    listings_forget()
+    yield
+    listings_forget()
 
 
 @pytest.fixture
