@@ -119,11 +119,21 @@ def _poll(feed: IntakeFeed, result: PollResult, transport: httpx.BaseTransport |
         except NeedsReview as exc:
             result.notes.append(f"{item.uid}: {exc.message}")
     FeedEvent.objects.filter(pk__in=seen_ids).update(last_seen_at=now)
-    _missing_count(feed, seen_ids, result)
+    _missing_count(feed, [e for e in known.rows if e.pk not in seen_ids and e.missing_since is None], result)
     feed.etag, feed.last_modified = fetched.etag[:300], fetched.last_modified[:100]
     feed.last_good_at, feed.last_error, feed.events_seen = now, "", result.seen
     feed.last_counts = result.counts()
-    feed.save()
+    feed.save(
+        update_fields=[
+            "etag",
+            "last_modified",
+            "last_fetch_at",
+            "last_good_at",
+            "last_error",
+            "events_seen",
+            "last_counts",
+        ]
+    )
 
 
 class _Known:
@@ -131,7 +141,8 @@ class _Known:
 
     def __init__(self, feed: IntakeFeed) -> None:
         self.feed = feed
-        rows = list(FeedEvent.objects.filter(feed=feed).select_related("charter__vessel", "charter__brand"))
+        rows = list(FeedEvent.objects.filter(feed=feed).select_related("charter"))
+        self.rows = rows
         self.by_uid = {e.uid: e for e in rows}
         self.by_fingerprint = {e.fingerprint: e for e in rows}
         self.taken: set[int] = set()  # two identical events in one feed stay two events
@@ -255,10 +266,9 @@ def _link(event: FeedEvent, charter: Charter) -> None:
     event.save(update_fields=["charter"])
 
 
-def _missing_count(feed: IntakeFeed, seen_ids: set[int], result: PollResult) -> None:
+def _missing_count(feed: IntakeFeed, absent: list[FeedEvent], result: PollResult) -> None:
     """One more good fetch without them; at MISSING_AFTER, flag and tell staff once."""
-    absent = FeedEvent.objects.filter(feed=feed, missing_since__isnull=True).exclude(pk__in=seen_ids)
-    for event in absent.select_related("charter"):
+    for event in absent:
         event.missing_count += 1
         fields = ["missing_count"]
         if event.missing_count >= FeedEvent.MISSING_AFTER:
