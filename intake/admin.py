@@ -244,7 +244,7 @@ class IntakeMessageAdmin(admin.ModelAdmin):
         back = HttpResponseRedirect(reverse("admin:intake_intakemessage_change", args=[message.pk]))
         form = AcceptForm(request.POST, instance=message)
         if not form.is_valid():
-            errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
+            errors = "; ".join(f"{name}: {' '.join(str(m) for m in e)}" for name, e in form.errors.items())
             self.message_user(request, f"Not accepted — {errors}", messages.ERROR)
             return back
         source = form.cleaned_data.get("accept_source")
