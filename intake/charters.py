@@ -19,7 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from bookings import conflicts, flow
 from bookings.models import Charter, CharterConflict, CharterStatus, Vessel
@@ -174,7 +174,7 @@ def _update(charter: Charter, source: IntakeSource, fields: dict[str, Any], acto
     verb = "unchanged"
     starts, ends = _dt(fields.get("starts_at")), _dt(fields.get("ends_at"))
     if starts and ends and (starts, ends) != (charter.starts_at, charter.ends_at):
-        flow.charter_reschedule(charter=charter, starts_at=starts, ends_at=ends, actor=actor)
+        charter_move(charter=charter, starts_at=starts, ends_at=ends, actor=actor)
         verb = "updated"
     charter.refresh_from_db()
     changes = _changes(charter, source, fields)
@@ -187,6 +187,19 @@ def _update(charter: Charter, source: IntakeSource, fields: dict[str, Any], acto
     if verb == "updated":
         conflicts.conflicts_refresh(charter=charter, actor=actor)
     return verb
+
+
+def charter_move(*, charter: Charter, starts_at: datetime, ends_at: datetime, actor: str) -> None:
+    """The marketplace moved the booking: reschedule through the flow; a double booking goes to a person."""
+    try:
+        flow.charter_reschedule(charter=charter, starts_at=starts_at, ends_at=ends_at, actor=actor)
+    except IntegrityError as exc:  # PostgreSQL refused: it would overlap another confirmed charter
+        if not conflicts.is_double_booking(exc):
+            raise
+        raise NeedsReview(
+            f"Moving confirmed charter {charter.code} to {starts_at:%Y-%m-%d %H:%M} would double-book "
+            f"{charter.vessel}; staff must decide."
+        ) from exc
 
 
 def _cancel(

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from bookings import flow
 from bookings.models import Charter, CharterStatus
-from intake.charters import ACTOR, NeedsReview, charter_create
+from intake.charters import ACTOR, NeedsReview, charter_create, charter_move
 from intake.ical import FeedError, FeedItem, feed_fetch, feed_items
 from intake.models import FeedEvent, IntakeFeed
 from jada.audit import audit_record
@@ -251,7 +251,7 @@ def _event_apply(feed: IntakeFeed, event: FeedEvent, item: FeedItem, result: Pol
         return
     if (charter.starts_at, charter.ends_at) != (item.starts_at, item.ends_at):
         try:
-            flow.charter_reschedule(charter=charter, starts_at=item.starts_at, ends_at=item.ends_at, actor=ACTOR)
+            charter_move(charter=charter, starts_at=item.starts_at, ends_at=item.ends_at, actor=ACTOR)
         except flow.FlowError as exc:
             raise NeedsReview(exc.message) from exc
         from bookings.conflicts import conflicts_refresh

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from bookings.models import Charter, CharterConflict, CharterSource, CharterStatus
+from bookings.tests.factories import CharterFactory
 from intake import feeds, ical
 from intake.models import FeedEvent, IntakeFeed
 from intake.tests.conftest import sample
@@ -223,3 +225,27 @@ def test_etag_304_costs_no_parse(
     line = _command("intake_poll", "--feed", str(feed.pk))
     assert line == f"feed {feed.pk} (Boatsetter · JADA): not modified"
     assert server.requests[-1][1].get("If-None-Match") == '"v1"'
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint is PostgreSQL's")
+def test_a_move_onto_another_confirmed_charter_is_kept_for_a_person_not_a_crash(
+    server: FeedServer, add_feed: Callable[..., IntakeFeed]
+) -> None:
+    body = sample("boatsetter-jada.ics")
+    feed = add_feed("boatsetter", server.serve("/bs.ics", body))
+    feeds.feed_poll(feed=feed)
+    charter = Charter.objects.get(marketplace_booking_id="4829113")
+    Charter.objects.filter(pk=charter.pk).update(status=CharterStatus.CONFIRMED)
+    other = CharterFactory(
+        vessel=charter.vessel,
+        starts_at=datetime(2027, 5, 29, 19, 0, tzinfo=LA),
+        ends_at=datetime(2027, 5, 29, 21, 0, tzinfo=LA),
+        status=CharterStatus.CONFIRMED,
+    )
+    moved = body.replace(b"20270529T140000", b"20270529T180000").replace(b"20270529T170000", b"20270529T200000")
+    server.serve("/bs.ics", moved)
+    result = feeds.feed_poll(feed=IntakeFeed.objects.get(pk=feed.pk))
+    assert result.updated == 0 and any("would double-book JADA" in note for note in result.notes)
+    charter.refresh_from_db()
+    assert charter.starts_at == datetime(2027, 5, 29, 14, 0, tzinfo=LA)
+    assert Charter.objects.get(pk=other.pk).status == CharterStatus.CONFIRMED
