@@ -84,6 +84,9 @@ class IntakeFeedAdmin(admin.ModelAdmin):
     def health(self, feed: IntakeFeed) -> SafeString:
         if feed.last_error:
             return format_html('<span style="{}">{}</span>', RED, feed.last_error[:200])
+        notes = feed.last_counts.get("notes") or []
+        if notes:
+            return format_html('<span style="{}">{}</span>', RED, " · ".join(notes)[:300])
         return format_html("{}", "ok" if feed.last_good_at else "not fetched yet")
 
     @admin.display(description="Missing events")
@@ -93,7 +96,7 @@ class IntakeFeedAdmin(admin.ModelAdmin):
 
     @admin.display(description="Last poll")
     def counts(self, feed: IntakeFeed) -> str:
-        return ", ".join(f"{v} {k}" for k, v in feed.last_counts.items()) or "—"
+        return ", ".join(f"{v} {k}" for k, v in feed.last_counts.items() if k != "notes") or "—"
 
     @admin.action(description="Poll now")
     def poll_now(self, request: HttpRequest, queryset: QuerySet[IntakeFeed]) -> None:

@@ -122,7 +122,7 @@ def _poll(feed: IntakeFeed, result: PollResult, transport: httpx.BaseTransport |
     _missing_count(feed, [e for e in known.rows if e.pk not in seen_ids and e.missing_since is None], result)
     feed.etag, feed.last_modified = fetched.etag[:300], fetched.last_modified[:100]
     feed.last_good_at, feed.last_error, feed.events_seen = now, "", result.seen
-    feed.last_counts = result.counts()
+    feed.last_counts = {**result.counts(), "notes": result.notes[:10]}  # notes: events a person must look at
     feed.save(
         update_fields=[
             "etag",
