@@ -101,4 +101,6 @@ def test_conflicted_charter_is_red_in_the_changelist(
     assert CharterConflict.objects.count() == 1
     page = staff.get(reverse("admin:bookings_charter_changelist") + "?conflict=open").content.decode()
     assert page.count('class="jada-conflict"') == 2
+    calendar = staff.get(reverse("admin:bookings_charter_calendar") + "?date=2027-05-29").content.decode()
+    assert calendar.count('<strong class="jada-conflict">conflict</strong>') == 2
     assert staff.get(reverse("admin:bookings_charterconflict_changelist")).status_code == 200
