@@ -19,7 +19,7 @@ from typing import Any
 from bench import harness
 from bench.context import FULL_SIZES, QUICK_SIZES, Context
 
-BENCHMARKS = ("store", "backfill", "sweep", "publish", "portal", "api", "flow")
+BENCHMARKS = ("store", "backfill", "sweep", "publish", "portal", "api", "flow", "intake")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

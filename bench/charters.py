@@ -28,12 +28,17 @@ def demo_aws_ready() -> Any:
 
 def charters_create(count: int, *, brand: Any, status: str = "confirmed", label: str = "bench") -> list[Any]:
     """``count`` charters of ``brand`` carrying the money fields a real booking has."""
+    from django.db.models import Max
     from django.utils import timezone
 
     from bookings.models import Charter, Vessel
 
     vessel = Vessel.objects.order_by("pk").first()
     start = timezone.now().replace(microsecond=0, second=0, minute=0) + timedelta(days=7)
+    # After every charter already on the vessel: confirmed charters may not overlap (bookings/conflicts.py).
+    latest = Charter.objects.filter(vessel=vessel).aggregate(end=Max("ends_at"))["end"]
+    if latest is not None and latest + timedelta(days=1) > start:
+        start = (latest + timedelta(days=1)).replace(microsecond=0, second=0, minute=0)
     rows = [
         Charter(
             brand=brand,

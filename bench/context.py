@@ -21,6 +21,9 @@ FULL_SIZES: dict[str, float] = {
     "portal_events": 20,
     "api_seconds": 8,
     "flow": 100,
+    "intake_feeds": 50,
+    "intake_events": 200,
+    "intake_messages": 1_000,
 }
 QUICK_SIZES: dict[str, float] = {
     "store": 250,
@@ -32,6 +35,9 @@ QUICK_SIZES: dict[str, float] = {
     "portal_events": 20,
     "api_seconds": 3,
     "flow": 10,
+    "intake_feeds": 5,
+    "intake_events": 40,
+    "intake_messages": 100,
 }
 
 

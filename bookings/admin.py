@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -21,7 +21,17 @@ from django.utils.safestring import SafeString
 from bookings import flow
 from bookings.admin_roles import MoneyHiddenMixin
 from bookings.admin_targets import CharterTargetsMixin, TargetStateFilter, target_badge
-from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport, InternalCalendarEvent, Vessel
+from bookings.conflicts_admin import ConflictFilter
+from bookings.models import (
+    Brand,
+    CalendarEntry,
+    Charter,
+    CharterConflict,
+    CharterStatus,
+    DriftReport,
+    InternalCalendarEvent,
+    Vessel,
+)
 from bookings.payloads import TARGET_LABELS
 from bookings.reconcile import drift_report_create
 from crew.admin import CrewAssignmentInline, CrewMemberAdmin
@@ -64,8 +74,9 @@ class BrandAdmin(admin.ModelAdmin):
 
 @admin.register(Vessel)
 class VesselAdmin(admin.ModelAdmin):
-    list_display = ["name", "capacity", "home_marina"]
+    list_display = ["name", "slug", "capacity", "turnaround", "home_marina"]
     search_fields = ["name", "home_marina"]
+    prepopulated_fields = {"slug": ["name"]}
 
     def save_model(self, request: HttpRequest, obj: Vessel, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -101,9 +112,10 @@ class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
         "party_size",
         "status",
         "source",
+        "conflict_badge",
         "targets_summary",
     ]
-    list_filter = ["status", TargetStateFilter, "brand", "source", "vessel"]
+    list_filter = [ConflictFilter, "status", TargetStateFilter, "brand", "source", "vessel"]
     search_fields = ["code", "guest_name", "guest_email", "marketplace_booking_id"]
     date_hierarchy = "starts_at"
     list_select_related = ["brand", "vessel", "guest_page", "calendar_entry", "crew_event"]
@@ -120,13 +132,21 @@ class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
         ("Notes", {"fields": ["guest_notes", "crew_notes", "internal_notes"]}),
         (
             "Money (office only)",
-            {"fields": ["gross_revenue", "platform_fee", "captain_fee", "other_crew_pay"]},
+            {"fields": ["gross_revenue", "platform_fee", "payout", "captain_fee", "other_crew_pay"]},
         ),
         ("Where it is live", {"fields": ["targets_detail", "created_at", "updated_at"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Charter]:
-        return super().get_queryset(request).select_related(*self.list_select_related)
+        open_conflicts = CharterConflict.objects.filter(
+            Q(charter=OuterRef("pk")) | Q(other=OuterRef("pk")), resolved_at__isnull=True
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)
+            .annotate(in_open_conflict=Exists(open_conflicts))
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         """Status and times of a saved charter change only through the flow, so every target follows."""
@@ -136,6 +156,17 @@ class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
             if obj.status != CharterStatus.INQUIRY:
                 fields += ["starts_at", "ends_at"]
         return fields
+
+    @admin.display(description="Conflict")
+    def conflict_badge(self, charter: Charter) -> SafeString | str:
+        if not getattr(charter, "in_open_conflict", False):
+            return ""
+        url = reverse("admin:bookings_charterconflict_changelist") + f"?open=yes&q={charter.code}"
+        return format_html(
+            '<a class="jada-conflict" href="{}" style="color:#fff;background:#b00020;padding:1px 6px;'
+            'border-radius:8px;font-size:11px">conflict</a>',
+            url,
+        )
 
     def get_urls(self) -> list[URLPattern]:
         return [*self.flow_urls(), *super().get_urls()]

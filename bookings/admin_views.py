@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from icalendar import Calendar, Event
 
+from bookings.conflicts import open_conflict_charter_ids
 from bookings.models import Brand, Charter, CharterStatus
 from bookings.payloads import TARGET_KINDS
 from bookings.targets import OUT_OF_DATE, STATUS_LABELS, target_status
@@ -91,7 +92,9 @@ def calendar_context(request: HttpRequest) -> dict[str, Any]:
         title = f"Week of {start:%d %B %Y}"
     days = {start + timedelta(days=i): Day(start + timedelta(days=i), first <= start + timedelta(days=i) <= last)
             for i in range((end - start).days + 1)}  # fmt: skip
+    conflicted = open_conflict_charter_ids()
     for charter in charters_between(start, end):
+        charter.in_conflict = charter.pk in conflicted  # type: ignore[attr-defined]
         charter.targets_state = targets_state(charter)  # type: ignore[attr-defined]
         charter.state_colour = STATE_COLOURS[charter.targets_state]  # type: ignore[attr-defined]
         days[timezone.localdate(charter.starts_at)].charters.append(charter)

@@ -59,7 +59,7 @@ def demo_seed(*, admin_username: str | None = None, admin_password: str | None =
         slug = data["slug"]
         brands[slug], _ = Brand.objects.get_or_create(slug=slug, defaults=data)
     vessel, _ = Vessel.objects.get_or_create(
-        name="JADA", defaults={"capacity": 12, "home_marina": "Shelter Island Marina, San Diego"}
+        name="JADA", defaults={"slug": "jada", "capacity": 12, "home_marina": "Shelter Island Marina, San Diego"}
     )
     members = []
     for name, email, roles, _ in CREW:

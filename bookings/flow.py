@@ -23,10 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from bookings import tasks
+from bookings import conflicts, tasks
 from bookings.models import Brand, Charter, CharterStatus, Vessel
 from bookings.payloads import LIVE_STATUSES, TARGET_KINDS
 from bookings.targets import guest_pages_mark_pending, targets_mark_pending
@@ -52,6 +52,7 @@ EDITABLE_FIELDS = frozenset(
         "brand",
         "gross_revenue",
         "platform_fee",
+        "payout",
         "captain_fee",
         "other_crew_pay",
     }
@@ -73,9 +74,19 @@ def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
         charter = _charter_lock(charter)
         if charter.status == CharterStatus.COMPLETED:
             raise FlowError(f"Charter {charter.code} is completed; there is nothing left to confirm.")
+        # No double bookings (bookings/conflicts.py): refuse with a sentence naming the other charter.
+        refusal = conflicts.charter_confirm_refusal(charter=charter)
+        if refusal:
+            raise FlowError(refusal)
         previous = charter.status
         charter.status = CharterStatus.CONFIRMED
-        charter.save(update_fields=["status", "updated_at"])
+        try:
+            with transaction.atomic():  # PostgreSQL's exclusion constraint catches the race the check cannot see
+                charter.save(update_fields=["status", "updated_at"])
+        except IntegrityError as exc:
+            if not conflicts.is_double_booking(exc):
+                raise
+            raise FlowError(f"Charter {charter.code} overlaps another confirmed charter on {charter.vessel}.") from exc
         tasks.targets_enqueue(targets_mark_pending(charter=charter, force=True))
         guest_messages_plan(charter=charter, reason="confirmed")
         _audit("charter.confirm", charter, actor, {"previous_status": previous})

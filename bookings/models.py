@@ -112,15 +112,27 @@ class Brand(models.Model):
 
 
 class Vessel(models.Model):
-    """A boat the company sails; capacity bounds a charter's party size."""
+    """A boat the company sails; capacity bounds a charter's party size.
+
+    ``turnaround`` is the time the boat needs between two charters (cleaning, fuel, crew change):
+    a charter holds the vessel from its start until its end plus the turnaround, so two bookings
+    closer than that are a conflict. ``slug`` names the vessel in its public busy-feed URLs.
+    """
 
     name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, default="", help_text="Used in the vessel's busy-feed URLs, e.g. jada.")
     capacity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     home_marina = models.CharField(max_length=200, blank=True)
+    turnaround = models.DurationField(
+        default=timedelta(minutes=30), help_text="Time the boat needs between two charters, e.g. 00:30:00."
+    )
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.CheckConstraint(condition=Q(capacity__gte=1), name="vessel_capacity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="vessel_capacity_positive"),
+            models.UniqueConstraint(fields=["slug"], condition=~Q(slug=""), name="vessel_unique_slug"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -168,6 +180,13 @@ class Charter(models.Model):
     platform_fee = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     captain_fee = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     other_crew_pay = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    payout = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What the marketplace pays us, after its fees.",
+    )
     internal_notes = models.TextField(blank=True, help_text="Office only. Never shown to crew or guests.")
     crew_notes = models.TextField(blank=True, help_text="Shown to crew after money amounts are scrubbed.")
     guest_notes = models.TextField(blank=True, help_text="Shown on the guest page.")
@@ -260,3 +279,47 @@ class DriftReport(models.Model):
 
     def __str__(self) -> str:
         return f"Drift report {self.created_at:%Y-%m-%d %H:%M} ({self.finding_count} findings)"
+
+
+class ConflictKind(models.TextChoices):
+    VESSEL = "vessel", "Same vessel"
+    CREW = "crew", "Same crew member"
+
+
+class ConflictResolution(models.TextChoices):
+    CLEARED = "cleared", "Cleared (no longer overlapping)"
+    OVERRIDDEN = "overridden", "Overridden by staff"
+
+
+class CharterConflict(models.Model):
+    """Two charters that cannot both happen: one vessel (with turnaround) or one crew member, twice at once.
+
+    The rule it keeps: a marketplace booking is never refused after the fact (the marketplace has
+    already sold it), so the clash is recorded here, loudly, and blocks confirming either charter
+    until staff cancel one, move one, or override it with a reason (audited). A conflict whose
+    charters no longer overlap is closed as *cleared* the next time it is checked.
+    """
+
+    charter = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="conflicts")
+    other = models.ForeignKey(Charter, on_delete=models.CASCADE, related_name="conflicts_as_other")
+    kind = models.CharField(max_length=16, choices=ConflictKind.choices)
+    crew_member = models.ForeignKey(
+        "crew.CrewMember", on_delete=models.CASCADE, null=True, blank=True, related_name="conflicts"
+    )
+    detail = models.CharField(max_length=400)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=16, choices=ConflictResolution.choices, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    reason = models.TextField(blank=True, help_text="Why staff accept the overlap (required to override).")
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(charter=F("other")), name="conflict_two_charters")]
+
+    def __str__(self) -> str:
+        return self.detail
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group, Permission
 OFFICE_GROUP = "Office"
 DISPATCHER_GROUP = "Dispatcher"
 # The charter's financial fields: shown, edited and exported only for people who see money.
-FINANCIAL_FIELDS = ("gross_revenue", "platform_fee", "captain_fee", "other_crew_pay")
+FINANCIAL_FIELDS = ("gross_revenue", "platform_fee", "payout", "captain_fee", "other_crew_pay")
 
 # app label -> actions office staff get on every model of that app.
 _OFFICE_PERMISSIONS = {

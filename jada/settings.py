@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "guestpages",
     "crew",
     "chaos",  # the fault drill (`manage.py chaos`); no models, inert unless run
+    "intake",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,9 @@ SCC_SERVICE_KEY_SECRET_ID = env_str("SCC_SERVICE_KEY_SECRET_ID")
 DEV_SERVICE_KEY = "jada-dev-service-key"
 if SCC_SERVICE_KEY is None and SCC_SERVICE_KEY_SECRET_ID is None and DEBUG:
     SCC_SERVICE_KEY = DEV_SERVICE_KEY
+# Marketplace intake (docs/intake.md): the e-mail forwarder's token, the SES inbound SNS topics we accept.
+INTAKE_TOKEN = env_str("INTAKE_TOKEN")
+INTAKE_SES_TOPIC_ARNS = [a.strip() for a in (env_str("INTAKE_SES_TOPIC_ARNS") or "").split(",") if a.strip()]
 HTTP_CLIENT_TIMEOUT_SECONDS = env_int("HTTP_CLIENT_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
 
 # --- E-mail ----------------------------------------------------------------------------------
@@ -272,6 +276,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "drift-report": {"task": "bookings.beat.drift_report", "schedule": 900.0},
     "crew-events-sweep": {"task": "crew.tasks.crew_events_sweep", "schedule": 3600.0},
     "guest-messages-send": {"task": "guestpages.tasks.guest_messages_send_due", "schedule": 120.0},
+    "intake-feeds-poll": {"task": "intake.tasks.feeds_poll", "schedule": 600.0},  # each feed jittered 0–2 min
 }
 
 LOGGING = {

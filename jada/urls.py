@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("guestpages.urls")),
     path("", include("crew.urls")),
+    path("", include("intake.urls")),
 ]
 
 handler400 = "jada.views.bad_request"

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import factory
 from django.utils import timezone
+from django.utils.text import slugify
 
 from bookings.models import Brand, Charter, CharterSource, Vessel
 
@@ -38,6 +39,7 @@ class VesselFactory(factory.django.DjangoModelFactory[Vessel]):
         django_get_or_create = ("name",)
 
     name = "JADA"
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
     capacity = 12
     home_marina = "Shelter Island, San Diego"
 
@@ -58,7 +60,11 @@ class CharterFactory(factory.django.DjangoModelFactory[Charter]):
     guest_email = factory.Faker("email")
     guest_phone = "+1 619 555 0199"
     party_size = 6
-    starts_at = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0) + timedelta(days=3))
+    # Each charter its own slot (4 h apart, 3 h long): charters confirmed together on one vessel
+    # must not overlap (bookings/conflicts.py), unless a test sets the times itself.
+    starts_at = factory.Sequence(
+        lambda n: timezone.now().replace(microsecond=0) + timedelta(days=3) + timedelta(hours=4 * (n % 600))
+    )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
     meeting_point = "Dock 7, Shelter Island Marina"
     gross_revenue = Decimal("1450.00")

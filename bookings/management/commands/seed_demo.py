@@ -3,7 +3,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bookings.demo import demo_seed
@@ -29,3 +31,6 @@ class Command(BaseCommand):
         self.stdout.write(f"{verb} charter {result.charter.code} on {result.charter.brand.domain}.")
         if result.admin_username:
             self.stdout.write(f"Admin user: {result.admin_username}")
+        # The marketplace sources live in intake, which bookings never imports (DESIGN.md Architecture).
+        if apps.is_installed("intake"):
+            call_command("intake_seed_demo", stdout=self.stdout)
