@@ -76,3 +76,58 @@ def test_staff_cancel_and_see_every_target_withdrawn(desktop_page: Any, live_ser
     }
     assert live_as == {"guest_page": "withdrawn", "calendar_entry": "removed", "crew_event": "cancelled, crew told"}
     assert "Cancelled" in page.locator(".field-status").inner_text()
+
+
+def test_staff_edit_the_meeting_point_and_every_target_follows(
+    desktop_page: Any, live_server: Any, office: Any
+) -> None:
+    """The issue's walk-through: confirm, change the meeting point in the form, save. The charter shows
+    *out of date* until the pushes land (here: a broker that holds them until beat's re-drive), then
+    green; the guest page, calendar, SCC event, crew portal and crew e-mails all say Dock 9."""
+    from django.core import mail
+    from playwright.sync_api import expect
+
+    from bookings.calendar_client import CalendarClient
+    from bookings.tests.live import NEW_DOCK
+    from crew.client import SccClient
+    from crew.links import crew_login_link
+    from crew.models import CrewMember
+    from jada.celery import app
+
+    page = desktop_page
+    _sign_in_and_open(page, live_server, office)
+    page.get_by_role("button", name="Confirm and publish everywhere").click()
+    page.reload()
+    targets = page.locator("table.jada-targets")
+    for label in ("Guest page", "Calendar entry", "Crew event"):
+        expect(targets.get_by_text(f"{label} synced")).to_be_visible()
+    mail.outbox.clear()
+
+    app.conf.task_always_eager = False  # pushes wait in the broker: the admin must not show green meanwhile
+    try:
+        page.fill("#id_meeting_point", NEW_DOCK)
+        page.click("input[name=_continue]")
+        expect(page.locator("ul.messagelist")).to_contain_text(
+            "XHQGMDH: updating guest page, calendar entry, crew event"
+        )
+        for label in ("Guest page", "Calendar entry", "Crew event"):
+            expect(targets.get_by_text(f"{label} out of date")).to_be_visible()
+    finally:
+        app.conf.task_always_eager = True
+    call_command("redrive", "--older-than", "0", stdout=StringIO())  # what beat does a minute later
+    page.reload()
+    for label in ("Guest page", "Calendar entry", "Crew event"):
+        expect(targets.get_by_text(f"{label} synced")).to_be_visible()
+
+    port = live_server.url.rsplit(":", 1)[1]
+    page.goto(f"http://queenofsandiego.localhost:{port}/g/XHQGMDH")
+    expect(page.get_by_text(NEW_DOCK).first).to_be_visible()
+    assert (CalendarClient().entry_get("XHQGMDH") or {})["meeting_point"] == NEW_DOCK
+    assert (SccClient().event_find("XHQGMDH") or {})["meeting_point"] == NEW_DOCK
+    captain = CrewMember.objects.get(email="marco.reyes@sailjada.com")
+    page.goto(crew_login_link(captain))
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="JADA charter, party of 6").click()
+    expect(page.get_by_text(NEW_DOCK).first).to_be_visible()
+    told = [m for m in mail.outbox if m.to == [captain.email] and m.subject.startswith("Changed:")]
+    assert len(told) == 1 and NEW_DOCK in told[0].body
