@@ -55,6 +55,8 @@ TARGET_MODELS: dict[str, type[SyncedMirror]] = {
     "crew_event": CrewEvent,
 }
 OUT_OF_DATE = "out_of_date"
+# A brand re-publish of more pages than this invalidates two wildcard paths once, not every page.
+BULK_WILDCARD_AFTER = 200
 
 
 class Marked(NamedTuple):
@@ -298,64 +300,94 @@ _PUSHES: dict[str, Callable[[Any, dict[str, Any], str, Any], dict[str, Any]]] = 
 # --- the bulk guest-page push (a brand's theme or layout changed) ---------------------------------
 
 
-def guest_pages_push_bulk(*, brand_id: int, batch: int = 500) -> dict[str, Any]:
-    """Publish every pending guest page of one brand, a batch at a time, with one CDN
-    invalidation per batch instead of one per page. Returns counts of synced and failed, and the
-    rows of charters cancelled meanwhile (``left``), whose ordinary push withdraws them."""
+def guest_pages_push_bulk(
+    *, brand_id: int, batch: int = 500, wildcard_after: int = BULK_WILDCARD_AFTER
+) -> dict[str, Any]:
+    """Publish every pending guest page of one brand, a batch at a time, without one invalidation
+    per page: up to ``wildcard_after`` pages, one exact invalidation per batch; past that, a
+    single wildcard invalidation at the end (``/g/*`` and the key prefix: 2 paths, well inside
+    CloudFront's 3,000 paths in flight per distribution). A row is recorded delivered only once
+    its invalidation went out. Returns counts of synced and failed, and the rows of charters
+    cancelled meanwhile (``left``), whose ordinary push withdraws them."""
     counts: dict[str, Any] = {"synced": 0, "failed": 0, "left": []}
     brand = Brand.objects.get(pk=brand_id)
-    while True:
-        with transaction.atomic():
-            rows = list(
-                GuestPage.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("charter__brand", "charter__vessel")
-                .filter(charter__brand=brand, sync_state=SyncState.PENDING)[:batch]
-            )
-            GuestPage.objects.filter(pk__in=[r.pk for r in rows]).update(
-                sync_state=SyncState.SYNCING, attempts=F("attempts") + 1, updated_at=timezone.now()
-            )
-        if not rows:
-            return counts
-        by_charter = {row.charter_id: row for row in rows}
-        live = [row for row in rows if page_is_live(row.charter)]
+    wildcard = GuestPage.objects.filter(charter__brand=brand, sync_state=SyncState.PENDING).count() > wildcard_after
+    written: list[tuple[GuestPage, pages.PageOrder, pages.PagePlaced]] = []
+    while rows := _pages_claim(brand, batch):
         for row in rows:
-            if not page_is_live(row.charter):  # cancelled meanwhile: the ordinary push withdraws it
-                GuestPage.objects.filter(pk=row.pk).update(sync_state=SyncState.FAILED, last_error="")
+            if not page_is_live(row.charter):  # cancelled meanwhile: left to the ordinary push (below)
                 counts["left"].append(row.pk)
         orders = [
             pages.PageOrder(row.charter, row.published_version + 1, target_fingerprint("guest_page", row.charter))
-            for row in live
+            for row in rows
+            if page_is_live(row.charter)
         ]
-        results = pages.guest_pages_publish_many(brand=brand, orders=orders)
-        old_paths: list[str] = []
+        results = pages.guest_pages_publish_many(brand=brand, orders=orders, invalidate=not wildcard)
+        by_charter = {row.charter_id: row for row in rows}
         for order in orders:
             row, outcome = by_charter[order.charter.pk], results[order.charter.pk]
             if isinstance(outcome, JadaError):
                 _row_failed(row, outcome.message, retrying=False)
                 counts["failed"] += 1
-                continue
-            moved = row.object_key and (row.bucket.lower(), row.object_key) != (outcome.bucket.lower(), outcome.key)
-            if moved:  # the key layout changed: the old object goes (invalidated below, in one batch)
-                owner = Brand.objects.filter(bucket__iexact=row.bucket).first()
-                pages.guest_page_remove(
-                    brand=owner,
-                    bucket=row.bucket,
-                    key=row.object_key,
-                    code=row.charter.code,
-                    version=order.version,
-                    invalidate=False,
-                )
-                old_paths.append(f"/{row.object_key}")
-            extra = {
-                "bucket": outcome.bucket,
-                "object_key": outcome.key,
-                "public_url": outcome.public_url,
-                "published_version": order.version,
-                "withdrawn": False,
-                "remote_id": outcome.public_url,
-            }
-            _row_done(row, order.fingerprint, extra)
-            counts["synced"] += 1
-        if old_paths and brand.distribution_id:
-            reference = cdn.bulk_caller_reference(brand, [f"moved:{p}" for p in old_paths])
-            cdn.cdn_invalidate(brand=brand, paths=old_paths, caller_reference=reference)
+            else:
+                written.append((row, order, outcome))
+        if not wildcard:
+            counts["synced"] += _pages_done(brand, written)
+            written = []
+    GuestPage.objects.filter(pk__in=counts["left"]).update(sync_state=SyncState.PENDING)  # it withdraws them
+    if written:
+        reference = cdn.bulk_caller_reference(brand, [f"{o.charter.code}:{o.version}" for _, o, _ in written])
+        try:
+            cdn.cdn_invalidate(brand=brand, paths=cdn.wildcard_paths(brand), caller_reference=reference)
+        except JadaError as exc:
+            for row, _, _ in written:
+                _row_failed(row, exc.message, retrying=False)
+            counts["failed"] += len(written)
+            return counts
+        counts["synced"] += _pages_done(brand, written)
+    return counts
+
+
+def _pages_claim(brand: Brand, batch: int) -> list[GuestPage]:
+    with transaction.atomic():
+        rows = list(
+            GuestPage.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("charter__brand", "charter__vessel")
+            .filter(charter__brand=brand, sync_state=SyncState.PENDING)[:batch]
+        )
+        GuestPage.objects.filter(pk__in=[r.pk for r in rows]).update(
+            sync_state=SyncState.SYNCING, attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+    return rows
+
+
+def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pages.PagePlaced]]) -> int:
+    """Record the written pages delivered in two statements (what each now holds, then the state of
+    those no newer round put back to pending); remove, and invalidate in one batch, any old key."""
+    old_paths = []
+    for row, order, placed in written:
+        if row.object_key and (row.bucket.lower(), row.object_key) != (placed.bucket.lower(), placed.key):
+            owner = Brand.objects.filter(bucket__iexact=row.bucket).first()
+            pages.guest_page_remove(
+                brand=owner, bucket=row.bucket, key=row.object_key, code=order.charter.code, version=order.version,
+                invalidate=False,
+            )  # fmt: skip
+            old_paths.append(f"/{row.object_key}")
+        row.bucket, row.object_key, row.public_url = placed.bucket, placed.key, placed.public_url
+        row.published_version, row.withdrawn, row.remote_id = order.version, False, placed.public_url
+        row.delivered_fingerprint = order.fingerprint
+    fields = ["bucket", "object_key", "public_url", "published_version", "withdrawn", "remote_id"]
+    now = timezone.now()
+    with transaction.atomic():
+        GuestPage.objects.bulk_update([row for row, _, _ in written], [*fields, "delivered_fingerprint"])
+        GuestPage.objects.filter(pk__in=[row.pk for row, _, _ in written]).exclude(sync_state=SyncState.PENDING).update(
+            sync_state=SyncState.SYNCED,
+            last_error="",
+            last_synced_at=now,
+            wanted_fingerprint=F("delivered_fingerprint"),
+            updated_at=now,
+        )
+    if old_paths and brand.distribution_id:
+        reference = cdn.bulk_caller_reference(brand, [f"moved:{p}" for p in old_paths])
+        cdn.cdn_invalidate(brand=brand, paths=old_paths, caller_reference=reference)
+    return len(written)

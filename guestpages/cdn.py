@@ -59,6 +59,11 @@ def bulk_caller_reference(brand: Brand, items: Sequence[str]) -> str:
     return f"bulk:{brand.slug}:{digest}"
 
 
+def wildcard_paths(brand: Brand) -> list[str]:
+    """The two paths that cover every guest page of the brand: ``/g/*`` and the key prefix."""
+    return _wildcards(brand)
+
+
 def _wildcards(brand: Brand) -> list[str]:
     prefix = brand.guest_page_key_template.split("{code}")[0]
     return ["/g/*", f"/{prefix}*"]

@@ -165,13 +165,16 @@ def guest_page_keys(*, brand: Brand) -> set[str]:
     return keys
 
 
-def guest_pages_publish_many(*, brand: Brand, orders: Sequence[PageOrder]) -> dict[int, PagePlaced | JadaError]:
+def guest_pages_publish_many(
+    *, brand: Brand, orders: Sequence[PageOrder], invalidate: bool = True
+) -> dict[int, PagePlaced | JadaError]:
     """Publish many pages of one brand with one CDN invalidation (in CloudFront-sized batches).
 
     Each page is written like ``guest_page_publish`` does; then all their paths go out as one
     invalidation (``cdn_invalidate`` splits it under CloudFront's limits and switches to
     wildcards past them). Returns, per charter id, where the page now is or the error that kept
-    it from being published — a failed invalidation fails every page written in this call.
+    it from being published — a failed invalidation fails every page written in this call. With
+    ``invalidate=False`` the caller invalidates (e.g. once, with wildcards, for a whole brand).
     """
     results: dict[int, PagePlaced | JadaError] = {}
     written: list[PageOrder] = []
@@ -190,7 +193,7 @@ def guest_pages_publish_many(*, brand: Brand, orders: Sequence[PageOrder]) -> di
             continue
         results[charter.pk] = PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=False)
         written.append(order)
-    if written:
+    if written and invalidate:
         paths = [p for o in written for p in guest_page_paths(o.charter.code, guest_page_object_key(o.charter))]
         reference = bulk_caller_reference(brand, [f"{o.charter.code}:{o.version}" for o in written])
         try:

@@ -66,3 +66,17 @@ def test_brand_storage_is_cached_per_brand_row_and_dropped_with_the_aws_clients(
     assert brand_storage(brand) is first
     aws_clients_reset()  # a new moto mock: a storage built before it would escape it
     assert brand_storage(brand) is not first
+
+
+def test_a_large_brand_republish_invalidates_two_wildcard_paths_once(brand: Any) -> None:
+    from guestpages.cdn import invalidations_list
+
+    charters = [make_charter(brand=brand, status="confirmed") for _ in range(6)]
+    guest_pages_mark_pending(charters=Charter.objects.filter(pk__in=[c.pk for c in charters]))
+    done = guest_pages_push_bulk(brand_id=brand.pk, batch=4, wildcard_after=5)
+    assert (done["synced"], done["failed"]) == (6, 0)
+    (only,) = invalidations_list(brand)
+    assert sorted(only["paths"]) == ["/g/*", "/jada-guest-*"]
+    keys = {item["Key"] for item in aws_client("s3").list_objects_v2(Bucket=brand.bucket)["Contents"]}
+    assert keys == {f"jada-guest-{c.code.lower()}.html" for c in charters}
+    assert set(GuestPage.objects.filter(charter__in=charters).values_list("sync_state", flat=True)) == {"synced"}
