@@ -54,8 +54,12 @@ FINANCIAL_TERMS = frozenset(
     net gross surcharge quote quoted budget cf amount amt due split pct percent percentage payable pmt
     netto brutto umsatz prix tarif""".split()
 )
+# Percentages are money only beside these; a single digit beside these is a count.
+PERCENT_TERMS = frozenset("tip tips gratuity grat commission comm cut margin fee fees split share markup pct".split())
+COUNT_TERMS = frozenset("total net split".split())
 PAYMENT_VERBS = frozenset("gets get receives receive earns earn makes make takes got owed".split())
-PAYEES = frozenset("captain capt cap skipper crew mate deckhand deckhands owner office".split())
+ROLES = frozenset("captain capt cap skipper crew mate deckhand deckhands stew steward chef".split())
+PAYEES = frozenset("captain capt cap skipper crew mate deckhand deckhands owner office stew steward chef host".split())
 NUMBER_WORDS = frozenset(
     """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand""".split()
@@ -138,7 +142,9 @@ class _Text:
     def operational(self, i: int) -> bool:
         """Is the number at ``i`` plainly operational: after a place word, before a unit?"""
         before = [t for t in (self.tokens[i - 1] if i else None, self.next_solid(i, -1)) if t is not None]
-        after = self.next_solid(i)
+        after, then = self.next_solid(i), self.next_solid(i, 2)
+        if after is not None and after.bare in ("total", "more", "extra", "other") and then is not None:
+            after = then  # "6 total guests", "2 more coolers"
         return any(t.bare in PLACE_WORDS or t.text == "#" for t in before) or (
             after is not None and after.bare in UNIT_WORDS
         )
@@ -177,13 +183,19 @@ def money_findings(text: str) -> list[str]:
 def _number_findings(doc: _Text, i: int) -> list[str]:
     token = doc.tokens[i]
     near = doc.near(i)
-    terms = [t.text for t in near if t.kind == "word" and t.bare in FINANCIAL_TERMS]
+    after = doc.next_solid(i)
+    if after is not None and after.kind == "percent":
+        terms = [t.text for t in near if t.bare in PERCENT_TERMS]  # "80% charged" is a battery
+    else:
+        terms = [t.text for t in near if t.kind == "word" and t.bare in FINANCIAL_TERMS]
+        if len(re.sub(r"\D", "", token.text)) == 1:
+            terms = [t for t in terms if t.lower().rstrip(".:") not in COUNT_TERMS]  # "6 total", "1 net"
     if terms:
         return [f'financial term "{terms[0]}" near "{token.text}"']
     found = []
     if any(t.kind == "percent" for t in near) and any(t.bare in ("tip", "commission", "gratuity") for t in near):
         found.append(f'percentage "{token.text}%"')
-    after, then = doc.next_solid(i), doc.next_solid(i, 2)
+    then = doc.next_solid(i, 2)
     if token.kind == "number" and after is not None and _at_least_ten(token.text):
         per = after.bare in ("pp", "p.p", "each", "ea") or (
             (after.bare in ("per", "a") or after.kind == "slash") and then is not None and then.bare in RATE_UNITS
@@ -194,9 +206,11 @@ def _number_findings(doc: _Text, i: int) -> list[str]:
     bare_amount = after is None or after.kind != "word" or after.bare in ("each", "cash", "and", "plus")
     if before is not None and before.bare in PAYMENT_VERBS and (bare_amount or doc.right_after(i) is not after):
         found.append(f'payment "{before.text} {token.text}"')
+    if before is not None and before.bare in PAYEES and _at_least_ten(token.text) and bare_amount:
+        found.append(f'pay "{before.text} {token.text}"')
     tail = [doc.next_solid(i, k) for k in (1, 2, 3)]
     words = [t.bare for t in tail if t is not None]
-    if words[:1] in (["to"], ["for"]) and set(words[1:3]) & PAYEES:
+    if (words[:1] == ["to"] and set(words[1:3]) & PAYEES) or (words[:1] == ["for"] and set(words[1:3]) & ROLES):
         found.append(f'payment "{token.text} {" ".join(words)}"')
     return found
 
