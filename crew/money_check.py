@@ -51,7 +51,7 @@ FINANCIAL_TERMS = frozenset(
     gratuity gratuities grat deposit deposits dep balance bal commission commissions comm total totals
     subtotal cost costs paid owed owe owes owing payment payments pay charge charges charged earnings
     income profit profits margin margins refund refunded invoice invoiced salary wage wages bonus cash
-    net gross surcharge quote quoted budget cf amount amt due split pct percent percentage payable pmt
+    net gross surcharge quote quoted budget cf amount amt due split share pct percent percentage payable pmt
     netto brutto umsatz prix tarif""".split()
 )
 # Percentages are money only beside these; a single digit beside these is a count.
@@ -173,7 +173,8 @@ def money_findings(text: str) -> list[str]:
         elif token.bare == "grand":
             before = doc.next_solid(i, -1)
             if before is not None and (_is_number(before) or before.bare in ("a", "few", "couple")):
-                if after is None or after.kind != "word" or after.bare in _AFTER_GRAND or after.bare in FINANCIAL_TERMS:
+                nxt = doc.right_after(i)  # "a grand," / "a grand for the day", never "a grand tour"
+                if nxt is None or nxt.kind != "word" or nxt.bare in _AFTER_GRAND or nxt.bare in FINANCIAL_TERMS:
                     findings.append(f'amount in words "{before.text} grand"')
         elif _is_number(token) and not doc.operational(i):
             findings.extend(_number_findings(doc, i))
@@ -203,6 +204,8 @@ def _number_findings(doc: _Text, i: int) -> list[str]:
         if per:
             found.append(f'per-unit rate "{token.text} {after.text}"')
     before = doc.next_solid(i, -1)
+    if before is not None and before.bare in ("her", "his", "their", "the", "a") and doc.next_solid(i, -2) is not None:
+        before = doc.next_solid(i, -2)  # "gets her 300"
     bare_amount = after is None or after.kind != "word" or after.bare in ("each", "cash", "and", "plus")
     if before is not None and before.bare in PAYMENT_VERBS and (bare_amount or doc.right_after(i) is not after):
         found.append(f'payment "{before.text} {token.text}"')

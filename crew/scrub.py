@@ -80,7 +80,7 @@ _FIN = (
     r"gratuit(?:y|ies)|grat|deposits?|dep|balances?|bal|commissions?|comm|totals?|subtotals?|costs?|"
     r"paid|owed|owes?|owing|payments?|pay|charges?|charged|earnings?|income|profits?|margins?|refunds?|"
     r"refunded|invoiced?|salary|wages?|bonus(?:es)?|cash|net|gross|surcharges?|quoted?|budget|cf|"
-    r"amount|due|take|cut|split|value|payable|remittance|pmt|amt|pd|pif|"
+    r"amount|due|take|cut|split|share|value|payable|remittance|pmt|amt|pd|pif|"
     r"preis|prix|tarif|umsatz|trinkgeld|anzahlung|acompte|pourboire|netto|brutto|kaution|propina|precio)"
 )
 _MODIFIER = (
@@ -208,7 +208,7 @@ _PAY_VERB = (
 )
 # captain gets 300 / crew gets 50 each / Mike gets two hundred / 300 to the captain / 200 for the mate
 _PAID_TO = re.compile(
-    rf"\b(?:the{_SP}+)?(?:{_PEOPLE}|[A-Z][a-z]+|each|everyone){_SP}+{_PAY_VERB}{_SP}+"
+    rf"\b(?:the{_SP}+)?(?:{_PEOPLE}|[A-Z][a-z]+|each|everyone){_SP}+{_PAY_VERB}{_SP}+(?:(?:her|his|their|the|a){_SP}+)?"
     rf"(?:{_BARE}|{_BARE_WORDS}){_PER}?{_RIGHT}"
     rf"|(?:{_BARE}|\b{_WORD_NUM}){_SP}+(?:to{_SP}+(?:the{_SP}+)?{_PEOPLE}|for{_SP}+(?:the{_SP}+)?{_ROLES})\b(?!{_SP}*'s)",
     _I,
@@ -237,7 +237,7 @@ _SIGNAL_WORDS = frozenset(
     total totals subtotal subtotals cost costs costing owed owe owes owing payment payments charge charges
     charged earnings earning income profit profits margin margins refund refunds refunded invoice invoiced
     salary wage wages bonus bonuses cash net gross surcharge surcharges quote quoted budget cf amount due
-    take cut split value payable remittance pmt amt pd pif preis prix tarif umsatz trinkgeld anzahlung
+    take cut split share value payable remittance pmt amt pd pif preis prix tarif umsatz trinkgeld anzahlung
     acompte pourboire netto brutto kaution propina precio usd eur gbp cad aud nzd mxn jpy chf sek nok dkk
     sfr fr frs dollar dollars buck bucks euro euros franc francs pound pounds quid peso pesos cent cents
     grand smackers per pp each ea pro pct percent captain capt cap skipper crew mate deckhand deckhands
@@ -250,7 +250,7 @@ _FIN_WORDS = frozenset(
     total totals subtotal subtotals cost costs owed owe owes owing payment payments charge charges charged
     earnings earning income profit profits margin margins refund refunds refunded invoice invoiced salary
     wage wages bonus bonuses cash net gross surcharge surcharges quote quoted budget cf amount due take cut
-    split value payable remittance pmt amt pd pif preis prix tarif umsatz trinkgeld anzahlung acompte
+    split share value payable remittance pmt amt pd pif preis prix tarif umsatz trinkgeld anzahlung acompte
     pourboire netto brutto kaution propina precio out""".split()
 )
 _NUMBER_WORDS = frozenset(
