@@ -23,6 +23,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string, the way a person reads it."""
+    return frozenset(text.split())
+
+
 WINDOW = 3  # how many word tokens apart a number and a financial term still count as "near"
 
 # One token per match, tried in this order; the kind is the group name.
@@ -42,44 +48,34 @@ _TOKEN = re.compile(
     re.IGNORECASE,
 )
 
-CURRENCY_CODES = frozenset("usd eur gbp cad aud nzd mxn jpy chf sek nok dkk".split())
-CURRENCY_WORDS = frozenset(
-    "dollar dollars buck bucks euro euros franc francs quid peso pesos cent cents smackers".split()
-)
-FINANCIAL_TERMS = frozenset(
-    """revenue revenues rev fee fees payout payouts price prices pricing priced rate rates tip tips tipped
+CURRENCY_CODES = _words("usd eur gbp cad aud nzd mxn jpy chf sek nok dkk")
+CURRENCY_WORDS = _words("dollar dollars buck bucks euro euros franc francs quid peso pesos cent cents smackers")
+FINANCIAL_TERMS = _words("""revenue revenues rev fee fees payout payouts price prices pricing priced rate rates tip tips tipped
     gratuity gratuities grat deposit deposits dep balance bal commission commissions comm total totals
     subtotal cost costs paid owed owe owes owing payment payments pay charge charges charged earnings
     income profit profits margin margins refund refunded invoice invoiced salary wage wages bonus cash
     net gross surcharge quote quoted budget cf amount amt due split share pct percent percentage payable pmt
-    netto brutto umsatz prix tarif""".split()
-)
+    netto brutto umsatz prix tarif""")
 # Percentages are money only beside these; a single digit beside these is a count.
-PERCENT_TERMS = frozenset("tip tips gratuity grat commission comm cut margin fee fees split share markup pct".split())
-COUNT_TERMS = frozenset("total net split".split())
-PAYMENT_VERBS = frozenset("gets get receives receive earns earn makes make takes got owed".split())
-ROLES = frozenset("captain capt cap skipper crew mate deckhand deckhands stew steward chef".split())
-PAYEES = frozenset("captain capt cap skipper crew mate deckhand deckhands owner office stew steward chef host".split())
-NUMBER_WORDS = frozenset(
-    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
-    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand""".split()
-)
+PERCENT_TERMS = _words("tip tips gratuity grat commission comm cut margin fee fees split share markup pct")
+COUNT_TERMS = _words("total net split")
+PAYMENT_VERBS = _words("gets get receives receive earns earn makes make takes got owed")
+ROLES = _words("captain capt cap skipper crew mate deckhand deckhands stew steward chef")
+PAYEES = _words("captain capt cap skipper crew mate deckhand deckhands owner office stew steward chef host")
+NUMBER_WORDS = _words("""one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand""")
 # A number right after one of these, or right before one of these, is operational.
-PLACE_WORDS = frozenset(
-    """dock slip berth pier gate channel ch ch. vhf of table row seat lot spot space bay mooring buoy marker
+PLACE_WORDS = _words("""dock slip berth pier gate channel ch ch. vhf of table row seat lot spot space bay mooring buoy marker
     deck cabin suite unit apt room exit hwy highway route no number level floor zone guests pax people
-    party group site stall line flight ext box locker key""".split()
-)
-UNIT_WORDS = frozenset(
-    """guest guests people person persons pax adult adults kid kids child children passenger passengers
+    party group site stall line flight ext box locker key""")
+UNIT_WORDS = _words("""guest guests people person persons pax adult adults kid kids child children passenger passengers
     hour hours hr hrs h min mins minute minutes day days night nights week weeks ft feet foot m meter
     meters knot knots kt kts kn nm mile miles mi km gallon gallons gal liter liters litre litres l cooler
     coolers bag bags box boxes case cases bottle bottles can cans keg kegs towel towels chair chairs
     jacket jackets lifejackets board boards paddleboards kayak kayaks tank tanks line lines fender fenders
     car cars space spaces spot spots stop stops trip trips piece pieces items lbs kg degrees x mph psi
-    crew deckhands st nd rd th years yrs yo""".split()
-)
-RATE_UNITS = frozenset("day hr hour h night week person head pax guest trip charter".split())
+    crew deckhands st nd rd th years yrs yo""")
+RATE_UNITS = _words("day hr hour h night week person head pax guest trip charter")
 
 
 @dataclass(frozen=True)
@@ -150,7 +146,7 @@ class _Text:
         )
 
 
-_AFTER_GRAND = frozenset("for to in each cash total plus and or if on at the a an tip".split())
+_AFTER_GRAND = _words("for to in each cash total plus and or if on at the a an tip")
 
 
 def money_findings(text: str) -> list[str]:

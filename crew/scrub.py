@@ -39,6 +39,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+
+def _words(text: str) -> frozenset[str]:
+    """A word list written as one string, the way a person reads it."""
+    return frozenset(text.split())
+
+
 # Kept for callers that still import it: the scrubber itself no longer writes any marker.
 REMOVED = "[removed]"
 
@@ -180,7 +186,7 @@ _MONEY = re.compile(
             # 1.2k, 15K (shorthand for thousands is money in charter notes)
             rf"(?<![\w.,])\d+(?:[.,]\d+)?{_SP}?[kK]\b{_PER}?{_LABEL_AFTER}{_RIGHT}",
             # 300,-  1'450.–
-            rf"(?<![\w.,'’])\d{{1,3}}(?:['’.,]?\d{{3}})*[.,][-–—]{{1,2}}(?![\d\w])",
+            r"(?<![\w.,'’])\d{1,3}(?:['’.,]?\d{3})*[.,][-–—]{1,2}(?![\d\w])",
         )
     ),
     _I,
@@ -231,8 +237,7 @@ _FINDERS: tuple[tuple[re.Pattern[str], frozenset[str] | None], ...] = ()  # set 
 # set lookup over its words is much cheaper than a regex alternation tried at every position.
 _SIGNAL_CHARS = re.compile(r"[$€£¥₹₩₱₪฿₣/%]|\d ?[kK]\b|\d[.,][-–—]")
 _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
-_SIGNAL_WORDS = frozenset(
-    """revenue revenues rev fee fees payout payouts pay paid price prices priced pricing rate rates tip tips
+_SIGNAL_WORDS = _words("""revenue revenues rev fee fees payout payouts pay paid price prices priced pricing rate rates tip tips
     tipped gratuity gratuities grat deposit deposits dep balance balances bal commission commissions comm
     total totals subtotal subtotals cost costs costing owed owe owes owing payment payments charge charges
     charged earnings earning income profit profits margin margins refund refunds refunded invoice invoiced
@@ -242,33 +247,26 @@ _SIGNAL_WORDS = frozenset(
     sfr fr frs dollar dollars buck bucks euro euros franc francs pound pounds quid peso pesos cent cents
     grand smackers per pp each ea pro pct percent captain capt cap skipper crew mate deckhand deckhands
     owner office boat us me him her them stew steward chef host gets get receives receive makes make earns
-    earn takes got paid""".split()
-)
-_FIN_WORDS = frozenset(
-    """revenue revenues rev fee fees payout payouts pay paid price prices priced pricing rate rates tip tips
+    earn takes got paid""")
+_FIN_WORDS = _words("""revenue revenues rev fee fees payout payouts pay paid price prices priced pricing rate rates tip tips
     tipped gratuity gratuities grat deposit deposits dep balance balances bal commission commissions comm
     total totals subtotal subtotals cost costs owed owe owes owing payment payments charge charges charged
     earnings earning income profit profits margin margins refund refunds refunded invoice invoiced salary
     wage wages bonus bonuses cash net gross surcharge surcharges quote quoted budget cf amount due take cut
     split share value payable remittance pmt amt pd pif preis prix tarif umsatz trinkgeld anzahlung acompte
-    pourboire netto brutto kaution propina precio out""".split()
-)
-_NUMBER_WORDS = frozenset(
-    """a an one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    pourboire netto brutto kaution propina precio out""")
+_NUMBER_WORDS = _words("""a an one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
     seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
-    few couple several half""".split()
-)
+    few couple several half""")
 
 
 _MONEY_CHARS = re.compile(r"[$€£¥₹₩₱₪฿₣]|\d ?[kK]\b|\d[.,][-–—]")
-_MONEY_STARTS = frozenset(
-    """usd eur gbp cad aud nzd mxn jpy chf sek nok dkk sfr fr frs dollar dollars buck bucks euro euros franc
-    francs pound pounds quid peso pesos cent cents grand smackers""".split()
+_MONEY_STARTS = _words("""usd eur gbp cad aud nzd mxn jpy chf sek nok dkk sfr fr frs dollar dollars buck bucks euro euros franc
+    francs pound pounds quid peso pesos cent cents grand smackers""")
+_ROLE_WORDS = _words(
+    "captain capt cap skipper crew mate deckhand deckhands owner office boat us me him her them stew steward chef host"
 )
-_ROLE_WORDS = frozenset(
-    "captain capt cap skipper crew mate deckhand deckhands owner office boat us me him her them stew steward chef host".split()
-)
-_PAY_WORDS = frozenset("gets get receives receive makes make earns earn takes take got owed owes owe paid".split())
+_PAY_WORDS = _words("gets get receives receive makes make earns earn takes take got owed owes owe paid")
 _FINDERS = (
     (_MONEY, _MONEY_STARTS),
     (_NUMBER_LABEL, _FIN_WORDS),
@@ -285,6 +283,7 @@ def _worth_scanning(text: str) -> bool:
     has_amount = any(c.isdigit() for c in text) or not words.isdisjoint(_NUMBER_WORDS)
     return has_amount and (_SIGNAL_CHARS.search(text) is not None or not words.isdisjoint(_SIGNAL_WORDS))
 
+
 # --- tidying ----------------------------------------------------------------------------------
 _GONE = "\x00"
 _SEPS = ",;:.!?—–|/\n-"
@@ -293,9 +292,13 @@ _SEP_CLASS = r"[,;:.!?—–|(\n]"
 _CONNECTOR_BEFORE = re.compile(rf"(?:^|(?<={_SEP_CLASS}))[ \t]*{_CONN}(?=[ \t]*{_GONE})", _I)
 _CONNECTOR_AFTER = re.compile(rf"(?<={_GONE})[ \t]*{_CONN}(?=[ \t]*(?:[,;:.!?—–|)\n]|$))", _I)
 _CONNECTOR_TRAILING = re.compile(rf"[ \t]+{_CONN}[ \t]*(?={_GONE}+[ \t]*(?:[,;:.!?—–|)\n]|$))", _I)
-_CONNECTOR_TWICE = re.compile(rf"(?:(?<=\band)|(?<=\bplus)|(?<=\bthen))[ \t]+{_GONE}+[ \t]+{_CONN}(?=\s)", _I)  # "and ⌫ and"
+_CONNECTOR_TWICE = re.compile(
+    rf"(?:(?<=\band)|(?<=\bplus)|(?<=\bthen))[ \t]+{_GONE}+[ \t]+{_CONN}(?=\s)", _I
+)  # "and ⌫ and"
 _CONNECTOR_BETWEEN = re.compile(rf"(?<={_GONE})[ \t]+{_CONN}[ \t]+(?={_GONE})", _I)
-_LEADING_CONNECTOR = re.compile(rf"(?:^|(?<=[.!?\n(]))(?:[ \t]*(?:[-*•]|\d{{1,2}}[.)])[ \t]+)?[ \t]*{_GONE}[{_GONE}\s,;:—–]*?({_CONN})[ \t]", _I)
+_LEADING_CONNECTOR = re.compile(
+    rf"(?:^|(?<=[.!?\n(]))(?:[ \t]*(?:[-*•]|\d{{1,2}}[.)])[ \t]+)?[ \t]*{_GONE}[{_GONE}\s,;:—–]*?({_CONN})[ \t]", _I
+)
 _EMPTY_BRACKETS = re.compile(
     rf"[(\[{{][\s{_GONE},;:]*{_GONE}[\s{_GONE},;:]*[)\]}}]|[\"“'][\s{_GONE},;:.!?]*{_GONE}[\s{_GONE},;:.!?]*[\"”']"
 )
@@ -307,9 +310,9 @@ _BULLET = re.compile(r"[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+")
 _LINE_BULLET = re.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+", re.MULTILINE)
 _BULLET_HELD = "\x01"
 _OPENERS = "([{\"“'" + _BULLET_HELD  # a gap right after one of these starts a new stretch of text
-_FILLER_WORDS = frozenset(
+_FILLER_WORDS = _words(
     "a an the and or for of to at in on is was are be will with plus also as from by it its this that "
-    "per each total so just only then but".split()
+    "per each total so just only then but"
 )
 _STRENGTH = {".": 6, "!": 6, "?": 6, ";": 4, "—": 3, "–": 3, "-": 3, ":": 2, ",": 2, "/": 1, "|": 1}
 
@@ -375,7 +378,9 @@ def _label_start(masked: str, start: int) -> int | None:
 
 
 _AMOUNT_DIGITS = re.compile(r"\d[\d,.'’ ]*\d")
-_LONE_NUMBER = re.compile(r"(?<![\w.,'’])\d{1,3}(?:[,.'’]?\d{3})+(?:[.,]\d{2})?(?![\w:]|[.,]\d)|(?<![\w.,'’])\d{3,}(?![\w:]|[.,]\d)")
+_LONE_NUMBER = re.compile(
+    r"(?<![\w.,'’])\d{1,3}(?:[,.'’]?\d{3})+(?:[.,]\d{2})?(?![\w:]|[.,]\d)|(?<![\w.,'’])\d{3,}(?![\w:]|[.,]\d)"
+)
 
 
 def _repeated(masked: str, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -556,7 +561,7 @@ def scrub_spans(text: str) -> list[tuple[int, int]]:
     """The ``[start, end)`` ranges of ``text`` that ``scrub_text`` removes (for the office preview)."""
     if not text or not _worth_scanning(text):
         return []
-    scrubbed, origin = _scrub(text)
+    origin = _scrub(text)[1]
     if origin is None:
         return []
     kept = {i for i in origin if i >= 0}

@@ -26,7 +26,13 @@ ROWS: list[dict[str, Any]] = [json.loads(line) for line in CORPUS.read_text().sp
 def test_corpus_is_big_and_varied() -> None:
     kinds = Counter(row["kind"] for row in ROWS)
     assert len(ROWS) >= 200
-    assert set(kinds) == {"issue-forms", "office-shorthand", "forwarded-and-structured", "currency-formats", "operational"}
+    assert set(kinds) == {
+        "issue-forms",
+        "office-shorthand",
+        "forwarded-and-structured",
+        "currency-formats",
+        "operational",
+    }
     assert min(kinds.values()) >= 25
     assert len({row["note"] for row in ROWS}) == len(ROWS)
 

@@ -24,8 +24,8 @@ from crew import dynamo
 from crew.client import SccClient
 from crew.models import CrewMember, CrewNotification
 from crew.money_check import money_findings
-from crew.tests.portal_support import in_days, sign_in
 from crew.tests import scc_support
+from crew.tests.portal_support import in_days, sign_in
 from crew.tests.scc_support import event_payload
 
 pytestmark = pytest.mark.django_db
@@ -71,9 +71,9 @@ SENTENCES = [
     for n, (form, _) in enumerate(FORMS)
 ]
 NOTES = "\n".join(sentence for sentence, _ in SENTENCES)
-OPERATIONAL = [
-    f"Meet at dock {n + 2} at {8 + n % 12:02d}:{15 * (n % 4):02d}" for n in range(len(FORMS))
-] + [f"Party of {n % 9 + 2}" for n in range(len(FORMS))]
+OPERATIONAL = [f"Meet at dock {n + 2} at {8 + n % 12:02d}:{15 * (n % 4):02d}" for n in range(len(FORMS))] + [
+    f"Party of {n % 9 + 2}" for n in range(len(FORMS))
+]
 
 
 def _amount_seen(amount: str, text: str) -> bool:
@@ -127,7 +127,9 @@ def test_every_form_reaches_no_crew_facing_path(
     _assert_crew_safe("portal event page", visible.replace("&#x27;", "'").replace("&quot;", '"'))
 
     client.post("/crew/feed/rotate/")
-    feed_path = re.search(r'value="http://testserver(/crew/feed/[A-Za-z0-9_-]+\.ics)"', client.get("/crew/").content.decode())
+    feed_path = re.search(
+        r'value="http://testserver(/crew/feed/[A-Za-z0-9_-]+\.ics)"', client.get("/crew/").content.decode()
+    )
     assert feed_path is not None
     ics = Client().get(feed_path.group(1)).content.decode()
     unfolded = ics.replace("\r\n ", "").replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";")
@@ -144,9 +146,8 @@ def test_a_note_the_detector_flags_holds_the_notice(
 ) -> None:
     note = "Meet at dock 7 at 14:00. 1450 after fees were taken."
     crew = [{"email": ana.email, "name": ana.name, "role": "captain"}]
-    with caplog.at_level(logging.ERROR, logger="crew.notifications"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = scc.event_upsert(event_payload(notes=note, crew=crew))
+    with caplog.at_level(logging.ERROR, logger="crew.notifications"), django_capture_on_commit_callbacks(execute=True):
+        response = scc.event_upsert(event_payload(notes=note, crew=crew))
     item = dynamo.crew_event_item(response["id"])
     assert item is not None and item["notes"] == note  # the scrubber let it through …
     assert mail.outbox == []  # … the detector held the notice
