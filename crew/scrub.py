@@ -48,9 +48,12 @@ from crew.scrub_patterns import (
     MONEY_CHARS,
     NEEDS_LABEL,
     NUMBER_WORDS,
+    PLAIN_SIGNAL_WORDS,
     PROTECT,
+    ROLE_NUMBER,
+    ROLE_PAY_WORDS,
+    ROLE_WORDS,
     SIGNAL_CHARS,
-    SIGNAL_WORDS,
     WORD_PARTS,
     word_set,
 )
@@ -60,7 +63,13 @@ def _worth_scanning(text: str) -> bool:
     """Could any finder match? (An amount and a money signal must both be there.)"""
     words = {w.lower() for w in WORD_PARTS.findall(text)}
     has_amount = any(c.isdigit() for c in text) or not words.isdisjoint(NUMBER_WORDS)
-    return has_amount and (SIGNAL_CHARS.search(text) is not None or not words.isdisjoint(SIGNAL_WORDS))
+    if not has_amount:
+        return False
+    if SIGNAL_CHARS.search(text) is not None or not words.isdisjoint(PLAIN_SIGNAL_WORDS):
+        return True
+    return not words.isdisjoint(ROLE_WORDS) and (
+        not words.isdisjoint(ROLE_PAY_WORDS) or ROLE_NUMBER.search(text) is not None
+    )
 
 
 # --- tidying ----------------------------------------------------------------------------------

@@ -245,3 +245,11 @@ FINDERS = (
     (_KEY_VALUE, FIN_WORDS),
     (_ROLE_PAY, _ROLE_WORDS | {"first", "mates", "deckhands", "captains", "stews"}),
 )
+# A role word ("crew", "captain") is a money signal only with a payment around it: a pay verb,
+# "to"/"for" ("300 to the captain"), or a number right after it ("Deckhand 150").
+ROLE_WORDS = _ROLE_WORDS
+PLAIN_SIGNAL_WORDS = SIGNAL_WORDS - _ROLE_WORDS
+ROLE_PAY_WORDS = _PAY_WORDS | {"to", "for"}
+ROLE_NUMBER = re.compile(
+    r"\b(?:captain|capt|skipper|mate|deckhand|stew|steward|chef|host)s?\b\W{0,3}\(?\d", re.IGNORECASE
+)
