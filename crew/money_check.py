@@ -37,8 +37,12 @@ _TOKEN = re.compile(
     r"|(?P<datetime>\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)"
     r"|(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?|\d{1,2}\s?(?:am|pm)(?![a-z]))"
     r"|(?P<date>\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])|\d{1,2}\.\d{1,2}\.\d{4})"
-    r"|(?P<shorthand>\d+(?:[.,]\d+)?\s?[kK](?![a-zA-Z]))"
+    r"|(?P<shorthand>\b\d{1,4}(?:[.,]\d+)?\s?[kK](?![a-zA-Z\d]))"
     r"|(?P<pricedash>\d[\d.,'’]*[.,][-–—]{1,2}(?!\d))"
+    r"|(?P<codeamount>\b(?:usd|eur|gbp|chf|cad|aud|nzd|mxn|jpy|sek|nok|dkk)\d+(?:[.,]\d+)*"
+    r"|\b\d+(?:[.,]\d+)*(?:usd|eur|gbp|chf|cad|aud|nzd|mxn|jpy|sek|nok|dkk)\b)"
+    # letters and digits run together (evt_3cf9…, K7PQ2ZD, crew00@…): an identifier, not words
+    r"|(?P<ident>\b(?=[A-Za-z0-9_]*[A-Za-z])(?=[A-Za-z0-9_]*\d)[A-Za-z0-9_]+)"
     r"|(?P<number>\d+(?:[.,'’]\d+|[ \u00a0\u202f]\d{3}(?!\d))*)"
     r"|(?P<symbol>[$€£¥₹₩₱₪฿₣¢])"
     r"|(?P<word>[A-Za-z][A-Za-z'’]*\.?)"
@@ -162,6 +166,8 @@ def money_findings(text: str) -> list[str]:
             numbers = [t.text for t in doc.near(i) if _is_number(t) or t.kind in ("shorthand", "pricedash")]
             what = "currency symbol" if token.kind == "symbol" else "currency word"
             findings.append(f'{what} "{token.text}"' + (f' near "{numbers[0]}"' if numbers else ""))
+        elif token.kind == "codeamount":
+            findings.append(f'currency code in "{token.text}"')
         elif token.kind == "shorthand":
             findings.append(f'thousands shorthand "{token.text}"')
         elif token.kind == "pricedash":

@@ -11,8 +11,10 @@ import ast
 import inspect
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from crew import money_check
+from crew import dynamo, money_check
 from crew.money_check import money_findings, record_money_findings
 from crew.scrub import scrub_text
 
@@ -101,3 +103,27 @@ def test_record_findings_walk_every_value_and_field_name() -> None:
         'meta.deep[1]: financial term "tip" near "50"',
     ]
     assert record_money_findings({"notes": "Meet at dock 7", "starts_at": "2024-05-30T14:00:00-07:00"}) == []
+
+
+@given(
+    ref=st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=7, max_size=7),
+    member=st.integers(min_value=0, max_value=99),
+)
+@settings(max_examples=200, deadline=None)
+def test_identifiers_are_never_money(ref: str, member: int) -> None:
+    # Event ids are hex ("evt_3cf9…" holds "cf", "fee", "cad"), charter codes random letters
+    # and digits: a record is never held for what its identifiers happen to spell.
+    record = {
+        "id": dynamo.crew_event_id(ref),
+        "charter_ref": ref,
+        "title": f"JADA charter, party of {member % 12 + 1}",
+        "starts_at": "2024-05-30T14:00:00-07:00",
+        "crew": [{"email": f"crew{member:02d}@bench.example", "name": f"Crew Member {member}", "role": "captain"}],
+        "notes": "Meet at dock 7 at 14:00.",
+    }
+    assert record_money_findings(record) == []
+
+
+@pytest.mark.parametrize("ref", ["CF3TIP4", "FEE7REV", "TIP4CAD"])
+def test_codes_that_spell_financial_words_are_clean(ref: str) -> None:
+    assert record_money_findings({"charter_ref": ref, "id": "evt_3cf9fee0cad1a2b3c4d5"}) == []
