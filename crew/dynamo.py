@@ -35,6 +35,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 
 from crew.crew_facing import CREW_ENTRY_FIELDS, CREW_FACING_FIELDS, FREE_TEXT_FIELDS, crew_facing
+from crew.money_check import record_money_findings
 from crew.scrub import scrub_text
 from jada.aws import aws_client, aws_is_not_found, aws_resource
 
@@ -199,15 +200,21 @@ def _storable(facing: dict[str, Any]) -> dict[str, Any]:
 
 
 def crew_item_problems(item: dict[str, Any]) -> list[str]:
-    """Why ``item`` is not clean: attributes outside the allow-list, or free text holding money."""
+    """Why ``item`` may not reach crew: attributes outside the allow-list, or money the detector sees.
+
+    The money verdict is ``crew.money_check`` — written independently of the scrubber, so a
+    phrase the scrubber misses is still caught here (the notice is then held: fail closed).
+    """
     problems = [f"attribute {name!r} is not allowed" for name in sorted(item) if name not in ITEM_ATTRIBUTES]
     for name in FREE_TEXT_FIELDS:
         value = item.get(name)
-        if value is not None and (not isinstance(value, str) or scrub_text(value) != value):
-            problems.append(f"{name} is not clean")
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{name} is not text")
     crew = item.get("crew")
     if crew is not None and (not isinstance(crew, list) or _clean_crew(crew) != crew):
         problems.append("crew is not clean")
+    facing = {name: item[name] for name in CREW_FACING_FIELDS if name in item}
+    problems.extend(record_money_findings(facing))
     return problems
 
 

@@ -21,7 +21,7 @@ from sesame.utils import get_query_string
 from crew import dynamo
 from crew.links import crew_login_link
 from crew.models import CrewMember
-from crew.scrub import text_is_clean
+from crew.money_check import money_findings
 from crew.tests.factories import CrewMemberFactory
 from jada.aws import aws_resource
 
@@ -127,4 +127,5 @@ def assert_no_money(html: str) -> None:
     )
     # What a person reads: no stylesheet ("margin: 0" is CSS, not a profit margin), no tags.
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", " ", html, flags=re.DOTALL))
-    assert text_is_clean(text), "the scrubber would still change this page"
+    findings = money_findings(text)
+    assert findings == [], f"the money detector flags this page: {findings}"

@@ -58,7 +58,7 @@ def test_sweep_cleans_a_version_less_item(table: Any) -> None:
     report = crew_events_sweep()
     assert report.scrubbed == 1
     item = table.get_item(Key={"pk": "EVENT#evt_legacy", "sk": "EVENT"})["Item"]
-    assert item == {"pk": "EVENT#evt_legacy", "sk": "EVENT", "notes": "tip was [removed]"}
+    assert item == {"pk": "EVENT#evt_legacy", "sk": "EVENT", "notes": ""}
 
 
 def test_sweep_is_the_beat_task(table: Any) -> None:
@@ -77,7 +77,7 @@ def test_backfill_writes_events_and_links_through_the_allow_list(table: Any) -> 
     for n in (0, 29):
         item = dynamo.crew_event_item(dynamo.crew_event_id(f"BACK{n}"))
         assert item is not None and dynamo.crew_item_problems(item) == []
-        assert item["notes"] == f"fee [removed], dock {n}"
+        assert item["notes"] == f"dock {n}"
     with pytest.raises(ValueError, match="id and a version"):
         crew_events_backfill([{**_event("X"), "version": None}])
 

@@ -253,5 +253,6 @@ def test_money_in_notes_never_reaches_item_response_or_email(
             assert amount not in text, f"{amount} leaked into the {name}"
         for operational in ("dock 7", "14:00", "party of 6"):
             assert operational in text, f"{operational} lost from the {name}"
-    assert item["notes"] == "Revenue [removed], captain fee [removed] — meet at dock 7 at 14:00, party of 6"
+    # the financial phrase goes whole: nothing tells crew that there was a captain fee
+    assert item["notes"] == "Meet at dock 7 at 14:00, party of 6"
     assert item["delivery_state"] == "notified"
