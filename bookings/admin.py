@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from bookings import flow
+from bookings.admin_crew_view import CrewViewMixin
 from bookings.admin_roles import MoneyHiddenMixin
 from bookings.admin_targets import CharterTargetsMixin, TargetStateFilter, target_badge
 from bookings.conflicts_admin import ConflictFilter
@@ -102,7 +103,7 @@ admin.site.register(CrewMember, CrewMemberFollowAdmin)
 
 
 @admin.register(Charter)
-class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
+class CharterAdmin(MoneyHiddenMixin, CrewViewMixin, CharterTargetsMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "guest_name",
@@ -120,7 +121,7 @@ class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ["brand", "vessel", "guest_page", "calendar_entry", "crew_event"]
     autocomplete_fields = ["brand", "vessel"]
-    readonly_fields = ["targets_detail", "created_at", "updated_at"]
+    readonly_fields = ["targets_detail", "crew_view", "created_at", "updated_at"]
     inlines = [CrewAssignmentInline, GuestPhotoInline, GuestMessageInline]
     actions = ["confirm_everywhere", "cancel_everywhere", "guest_page_republish"]
     list_per_page = 100
@@ -129,7 +130,7 @@ class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
         (None, {"fields": ["code", "status", "brand", "vessel", "source", "marketplace_booking_id"]}),
         ("Guest", {"fields": ["guest_name", "guest_email", "guest_phone", "party_size"]}),
         ("Trip", {"fields": ["starts_at", "ends_at", "meeting_point"]}),
-        ("Notes", {"fields": ["guest_notes", "crew_notes", "internal_notes"]}),
+        ("Notes", {"fields": ["guest_notes", "crew_notes", "crew_view", "internal_notes"]}),
         (
             "Money (office only)",
             {"fields": ["gross_revenue", "platform_fee", "payout", "captain_fee", "other_crew_pay"]},
@@ -169,7 +170,7 @@ class CharterAdmin(MoneyHiddenMixin, CharterTargetsMixin, admin.ModelAdmin):
         )
 
     def get_urls(self) -> list[URLPattern]:
-        return [*self.flow_urls(), *super().get_urls()]
+        return [*self.flow_urls(), *self.crew_view_urls(), *super().get_urls()]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         """After the charter and its crew inline are saved: every target whose content changed follows."""

@@ -58,6 +58,7 @@ from crew.models import (
     NotificationKind,
     NotificationState,
 )
+from crew.money_check import money_findings
 from crew.scrub import text_is_clean
 from jada.errors import JadaError
 
@@ -350,6 +351,12 @@ def crew_event_message(member: CrewMember, event: dict[str, Any], *, kind: str) 
     for part in (subject, text.replace(link, ""), html.replace(link.replace("&", "&amp;"), "")):
         if not text_is_clean(part):
             raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} would show a scrubbed value")
+    # The independent second check (crew.money_check, not the scrubber again) reads what crew
+    # would read: the subject and the plain-text body without the link (the HTML part is the same
+    # words in markup whose CSS numbers it would rightly distrust).
+    findings = money_findings(subject) + money_findings(text.replace(link, ""))
+    if findings:
+        raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} looks like money: {'; '.join(findings)}")
     message = EmailMultiAlternatives(subject=subject, body=text, to=[member.email])
     message.attach_alternative(html, "text/html")
     return message
