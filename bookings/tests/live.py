@@ -35,8 +35,10 @@ def confirmed(live_server: Any, moto_server: str, settings: Any) -> Iterator[Cha
     charter = demo_seed().charter
     call_command("bootstrap_aws", stdout=StringIO())
     flow.charter_confirm(charter=charter, actor="test")
+    fresh = Charter.objects.select_related("brand", "vessel").get(pk=charter.pk)
+    fresh.confirmation_mail = list(mail.outbox)  # type: ignore[attr-defined]  # what confirming sent
     mail.outbox.clear()
-    yield Charter.objects.select_related("brand", "vessel").get(pk=charter.pk)
+    yield fresh
 
 
 def page_html(charter: Charter, brand: Brand | None = None) -> str:

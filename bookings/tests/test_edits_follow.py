@@ -27,6 +27,15 @@ from guestpages.models import GuestPage
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
+def test_crew_invitations_read_the_notes_without_money(confirmed: Charter) -> None:
+    invitations = [m for m in confirmed.confirmation_mail if "JADA Ops" in m.body]  # type: ignore[attr-defined]
+    assert sorted(m.to[0] for m in invitations) == ["dana.whitfield@sailjada.com", "marco.reyes@sailjada.com"]
+    for message in invitations:
+        assert "Meet at dock 7 at 14:00, party of 6. 2 coolers." in message.body
+        for word in ("Revenue", "revenue", "fee", "1,450", "$"):
+            assert word not in message.body
+
+
 def test_a_meeting_point_edit_reaches_every_target_and_crew_are_told(confirmed: Charter) -> None:
     flow.charter_edit(charter=confirmed, changes={"meeting_point": NEW_DOCK}, actor="test")
     assert NEW_DOCK in page_html(confirmed)
