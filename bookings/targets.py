@@ -93,8 +93,10 @@ def target_status(row: SyncedMirror | None) -> str:
 def out_of_date_q(prefix: str = "") -> Q:
     """Rows (or, with ``prefix="guest_page__"``, charters) whose target holds an older version."""
     delivered = f"{prefix}delivered_fingerprint"
+    # ``__gt=""`` rather than ``~Q(… = "")``: through a join, a charter with no row at all is not
+    # "out of date" (a negated lookup would match its NULLs).
     return (
-        ~Q(**{delivered: ""})
+        Q(**{f"{delivered}__gt": ""})
         & ~Q(**{delivered: F(f"{prefix}wanted_fingerprint")})
         & ~Q(**{f"{prefix}sync_state": SyncState.FAILED})
     )

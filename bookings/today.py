@@ -17,7 +17,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import Charter, CharterStatus, DriftReport
+from bookings.models import Charter, CharterConflict, CharterStatus, DriftReport
+from bookings.targets import out_of_date_q
+from crew.models import CrewNotification, NotificationState
+from guestpages.message_models import GuestSuppression
 
 TARGETS = (("guest_page", "Guest page"), ("calendar_entry", "Calendar"), ("crew_event", "Crew event"))
 STUCK_AFTER = timedelta(minutes=10)
@@ -75,10 +78,13 @@ def _target_attention(now: datetime) -> list[Attention]:
         failed = Charter.objects.filter(**{f"{kind}__sync_state": "failed"}).count()
         if failed:
             items.append(
+                Attention(f"{failed} charter(s) with a failed {label.lower()}", f"{changelist}?targets=failed", "error")
+            )
+        stale = Charter.objects.filter(out_of_date_q(f"{kind}__")).count()
+        if stale:
+            items.append(
                 Attention(
-                    f"{failed} charter(s) with a failed {label.lower()}",
-                    f"{changelist}?{kind}__sync_state=failed",
-                    "error",
+                    f"{stale} charter(s) whose {label.lower()} is out of date", f"{changelist}?targets=out_of_date"
                 )
             )
         stuck = Charter.objects.filter(
@@ -88,10 +94,22 @@ def _target_attention(now: datetime) -> list[Attention]:
         if stuck:
             items.append(
                 Attention(
-                    f"{stuck} charter(s) whose {label.lower()} has waited more than 10 minutes (out of date)",
-                    f"{changelist}?{kind}__sync_state=pending",
+                    f"{stuck} charter(s) whose {label.lower()} has waited more than 10 minutes",
+                    f"{changelist}?targets=pending",
                 )
             )
+    held = CrewNotification.objects.filter(state=NotificationState.HELD).count()
+    if held:
+        url = reverse("admin:crew_crewnotification_changelist") + "?state__exact=held"
+        items.append(Attention(f"{held} crew notice(s) held: the money check did not pass", url, "error"))
+    conflicts = CharterConflict.objects.filter(resolved_at__isnull=True).count()
+    if conflicts:
+        url = reverse("admin:bookings_charterconflict_changelist") + "?open=yes"
+        items.append(Attention(f"{conflicts} open conflict(s): a boat or crew member booked twice", url, "error"))
+    bounced = GuestSuppression.objects.filter(reason__in=["bounced", "complained"]).count()
+    if bounced:
+        url = reverse("admin:guestpages_guestsuppression_changelist")
+        items.append(Attention(f"{bounced} guest address(es) bounced or complained: no more mail to them", url))
     return items
 
 

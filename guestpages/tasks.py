@@ -22,5 +22,7 @@ def guest_message_send(message_id: int) -> int:
 def guest_messages_send_due() -> dict[str, int]:
     """Beat (CELERY_BEAT_SCHEDULE "guest-messages-send"): send everything due; sent per kind."""
     from guestpages.message_send import guest_messages_send
+    from jada.health import beat_heartbeat
 
+    beat_heartbeat("guestpages.tasks.guest_messages_send_due")
     return dict(guest_messages_send().sent)

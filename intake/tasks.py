@@ -22,6 +22,9 @@ def intake_message_process(message_id: int) -> str:
 @shared_task(name="intake.tasks.feeds_poll")
 def feeds_poll() -> int:
     """Beat, every 10 minutes: one task per feed, spread over two minutes so marketplaces see no burst."""
+    from jada.health import beat_heartbeat
+
+    beat_heartbeat("intake.tasks.feeds_poll")
     ids = list(IntakeFeed.objects.filter(enabled=True).values_list("pk", flat=True))
     for feed_id in ids:
         feed_poll.apply_async(args=(feed_id,), countdown=random.uniform(0, POLL_JITTER_SECONDS))

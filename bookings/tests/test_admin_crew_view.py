@@ -18,7 +18,10 @@ def test_the_charter_page_shows_what_crew_read_with_the_removed_phrases_marked(a
     charter = demo_seed().charter
     html = admin_client.get(f"/admin/bookings/charter/{charter.pk}/change/").content.decode()
     assert f'<q id="jada-crew-notes-result">{CREW_READ}</q>' in html
-    assert '<del title="removed for crew" style="background:#fde2e2">Revenue $1,450, captain fee $300 — </del>meet at dock 7' in html
+    assert (
+        '<del title="removed for crew" style="background:#fde2e2">Revenue $1,450, captain fee $300 — </del>meet at dock 7'
+        in html
+    )
 
 
 def test_the_live_preview_answers_staff_only(admin_client: Client, client: Client) -> None:

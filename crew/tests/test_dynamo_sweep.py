@@ -61,7 +61,7 @@ def test_sweep_cleans_a_version_less_item(table: Any) -> None:
     assert item == {"pk": "EVENT#evt_legacy", "sk": "EVENT", "notes": ""}
 
 
-def test_sweep_is_the_beat_task(table: Any) -> None:
+def test_sweep_is_the_beat_task(table: Any, db: Any) -> None:
     assert settings.CELERY_BEAT_SCHEDULE["crew-events-sweep"]["task"] == "crew.tasks.crew_events_sweep"
     import crew.tasks  # noqa: F401  (what autodiscovery imports in a worker)
 

@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from crew import dynamo
-from crew.tasks import crew_event_scrub
+from crew.tasks import crew_event_deliver
 
 
 def test_a_missing_table_fails_the_scrub_at_once_instead_of_retrying(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,7 +21,7 @@ def test_a_missing_table_fails_the_scrub_at_once_instead_of_retrying(monkeypatch
         return real(event_id)
 
     monkeypatch.setattr(dynamo, "crew_event_scrub", counted)
-    result = crew_event_scrub.apply(kwargs={"event_id": "evt_x", "version": 1, "notices": {}})
+    result = crew_event_deliver.apply(kwargs={"event_id": "evt_x"})
     assert result.state == "FAILURE" and "ResourceNotFoundException" in str(result.result)
     assert calls == ["evt_x"]  # once: no retry
 
@@ -35,5 +35,5 @@ def test_throttling_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ClientError(error, "Query")
 
     monkeypatch.setattr(dynamo, "crew_event_scrub", throttled)  # AWS itself, as bookings/tests/faults.py does
-    crew_event_scrub.apply(kwargs={"event_id": "evt_x", "version": 1, "notices": {}})
-    assert len(calls) == 1 + crew_event_scrub.max_retries  # eager mode retries at once, up to the limit
+    crew_event_deliver.apply(kwargs={"event_id": "evt_x"})
+    assert len(calls) == 1 + crew_event_deliver.max_retries  # eager mode retries at once, up to the limit

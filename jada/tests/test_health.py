@@ -175,11 +175,11 @@ def test_readyz_names_the_beat_job_that_stopped(http: httpx.Client, settings: An
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # beat only applies with a broker
     for task in BEAT_TASKS:
         beat_heartbeat(task)
-    BeatHeartbeat.objects.filter(task="bookings.tasks.targets_redrive").update(
+    BeatHeartbeat.objects.filter(task="bookings.beat.redrive").update(
         last_beat_at=timezone.now() - timedelta(minutes=30)
     )
     beat = http.get("/readyz").json()["checks"]["beat"]
-    assert beat == "Unavailable: bookings.tasks.targets_redrive last ran 30 min ago (every 120 s)"
+    assert beat == "Unavailable: bookings.beat.redrive last ran 30 min ago (every 120 s)"
 
 
 def test_every_beat_job_writes_its_heartbeat(db: Any, settings: Any) -> None:
