@@ -12,6 +12,8 @@ re-drive functions run as beat would, and everything is counted where it landed.
 
 ``drill_run`` is shared by ``manage.py chaos`` (≥ 100 charters) and the fault test in
 ``make test`` (30 charters); the caller provides the database and Redis (and how to restart it).
+This module is the run itself (its config and report, the charters and the staff actions, the
+converge loop); the processes it starts are in ``chaos.stack``, the faults in ``chaos.schedule``.
 """
 
 from __future__ import annotations
@@ -19,35 +21,33 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import signal
-import sys
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.wsgi import get_wsgi_application
 from django.db import connection
 
 from chaos import faults
 from chaos.checks import DrillCounts, count_everything
+from chaos.schedule import (
+    EMAIL_TIMEOUT,
+    HOLD_SECONDS,
+    PROXY_KINDS,
+    WEB_FAULTS,
+    WORKER_FAULTS,
+    Injector,
+    fault_log_counts,
+)
+from chaos.stack import Supervisor, queued, web_server, worker_class
 
 logger = logging.getLogger("chaos")
-ROOT = Path(__file__).resolve().parent.parent
-WORKER_FAULTS = "dynamodb=0.06,s3_put=0.25,cloudfront=0.25"
-WEB_FAULTS = "dynamodb=0.06"
-HOLD_SECONDS = 30  # a held target push: the drill SIGKILLs it long before this ends
-EMAIL_TIMEOUT = 4
-QUEUES = ("default", "targets", "mail", "intake", "maintenance")
 
 
 def redrive(*, older_than: timedelta) -> int:
@@ -127,60 +127,6 @@ class DrillReport:
         return "\n".join(f"{a:<{width}}  {b}" for a, b in rows)
 
 
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def web_server() -> Iterator[str]:
-    """The project's WSGI app on loopback, faults (``WEB_FAULTS``) firing only in its requests."""
-    app = get_wsgi_application()
-
-    def faulty_app(environ: dict[str, Any], start_response: Any) -> Any:
-        with faults.web_request():
-            return app(environ, start_response)
-
-    server = make_server("127.0.0.1", 0, faulty_app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _worker_class() -> Any:
-    from bookings.tests.harness import Worker
-
-    class DrillWorker(Worker):
-        """A production-like worker on some queues, with the drill's fault hooks included."""
-
-        def __init__(self, env: dict[str, str], log_path: Path, *, queues: str, concurrency: int) -> None:
-            super().__init__(env, log_path, concurrency)
-            self.queues = queues
-
-        def start(self) -> None:
-            import subprocess
-
-            self.starts += 1
-            argv = [sys.executable, "-m", "celery", "-A", "jada", "worker", "--loglevel", "warning"]
-            argv += ["-Q", self.queues, "--concurrency", str(self.concurrency), "--pool", "prefork"]
-            argv += ["--hostname", f"chaos-{self.queues.split(',')[0]}{self.starts}-{os.getpid()}@%h"]
-            argv += ["--without-gossip", "--without-mingle", "--without-heartbeat", "--include", "chaos.faults"]
-            with self.log_path.open("ab") as log:
-                self.proc = subprocess.Popen(  # noqa: S603  (our own argv)
-                    argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                )
-
-    return DrillWorker
-
-
 def drill_run(config: DrillConfig) -> DrillReport:
     """Run the whole drill against the configured database and Redis; see the module docstring."""
     from moto.server import ThreadedMotoServer
@@ -235,7 +181,7 @@ def drill_run(config: DrillConfig) -> DrillReport:
                 JADA_CHAOS_SEED=str(config.seed),
                 PGAPPNAME="jada-chaos-worker",
             )
-            worker_type = _worker_class()
+            worker_type = worker_class()
             targets = worker_type(
                 env, work / "worker-targets.log", queues="targets,default,maintenance,intake", concurrency=3
             )
@@ -245,9 +191,9 @@ def drill_run(config: DrillConfig) -> DrillReport:
             for worker in workers:
                 worker.start()
             flowing = time.monotonic()
-            supervisor = _Supervisor(workers, report)
+            supervisor = Supervisor(workers, report)
             supervisor.start()
-            injector = _Injector(report, targets, mail, sink, fault_log, config, charters, supervisor)
+            injector = Injector(report, targets, mail, sink, fault_log, config, charters, supervisor)
             injector.start()
             edited = _flow_run(charters, config)
             injector.join(timeout=config.fault_seconds + 120)
@@ -258,15 +204,15 @@ def drill_run(config: DrillConfig) -> DrillReport:
             sink.faulty = False
             for kind, n in proxy.counts.items():
                 if kind != "ok":
-                    report.injected[_PROXY_KINDS[kind]] += n
+                    report.injected[PROXY_KINDS[kind]] += n
             for kind, n in sink.injected.items():
                 report.injected[kind] += n
             converging = time.monotonic()
             _converge(charters, sink, config)
             report.seconds_to_converge = time.monotonic() - converging
             time.sleep(3)  # anything doubled would arrive now
-            report.injected.update(_fault_log_counts(fault_log))
-            report.queued_at_end = _queued(config.redis_url)
+            report.injected.update(fault_log_counts(fault_log))
+            report.queued_at_end = queued(config.redis_url)
             supervisor.stop()
             for worker in workers:
                 worker.stop()
@@ -289,29 +235,6 @@ def drill_run(config: DrillConfig) -> DrillReport:
                 os.environ[key] = value
     report.seconds_total = time.monotonic() - started
     return report
-
-
-_PROXY_KINDS = {
-    "503-before": "http-5xx-before",
-    "502-after": "http-5xx-after",
-    "timeout-before": "http-timeout-before",
-    "timeout-after": "http-timeout-after",
-}
-
-
-def _fault_log_counts(path: Path) -> Counter[str]:
-    names = {
-        "dynamodb": "dynamodb-throttle-worker",
-        "dynamodb-web": "dynamodb-throttle-web",
-        "s3_put": "s3-putobject-error",
-        "cloudfront": "cloudfront-invalidation-error",
-    }
-    counts: Counter[str] = Counter()
-    for line in path.read_text().splitlines():
-        kind = line.split(" ", 1)[0]
-        if kind in names:
-            counts[names[kind]] += 1
-    return counts
 
 
 def _charters_create(config: DrillConfig) -> list[Any]:
@@ -390,134 +313,6 @@ def _retrying(call: Callable[[], Any], attempts: int = 20) -> Any:
             connection.close()
             time.sleep(1)
     return None
-
-
-class _Supervisor(threading.Thread):
-    """What compose's ``restart: unless-stopped`` does: start a worker again when it exited.
-
-    (Celery 5.7 / kombu 5.7 workers can exit with "Unrecoverable error" when the Redis they
-    consume from restarts; production relies on the container restart policy for that.)
-    """
-
-    def __init__(self, workers: list[Any], report: DrillReport) -> None:
-        super().__init__(daemon=True)
-        self.workers, self.report = workers, report
-        self.lock = threading.Lock()
-        self.running = True
-
-    def run(self) -> None:
-        while self.running:
-            with self.lock:
-                for worker in self.workers:
-                    if self.running and not worker.alive():
-                        if worker.proc is not None:
-                            worker.proc.wait()
-                        self.report.restarts[worker.queues] += 1
-                        worker.start()
-            time.sleep(1)
-
-    def stop(self) -> None:
-        with self.lock:
-            self.running = False
-
-
-class _Injector(threading.Thread):
-    """Injects the process-level faults one after the other while the flow runs."""
-
-    def __init__(
-        self,
-        report: DrillReport,
-        targets: Any,
-        mail: Any,
-        sink: Any,
-        fault_log: Path,
-        config: DrillConfig,
-        charters: list[Any],
-        supervisor: _Supervisor,
-    ) -> None:
-        super().__init__(daemon=True)
-        self.charters, self.supervisor = charters, supervisor
-        self.report, self.targets, self.mail, self.sink = report, targets, mail, sink
-        self.fault_log, self.config = fault_log, config
-
-    def run(self) -> None:
-        from chaos.checks import targets_done
-
-        try:
-            self._kill_target_push()
-            self._kill_crew_notification()
-            self._postgres_reset()
-            # Lose the queues while there is work in them and some already done.
-            deadline = time.monotonic() + self.config.fault_seconds / 2
-            while targets_done(self.charters) < 0.3 and time.monotonic() < deadline:
-                time.sleep(0.5)
-            self._redis_restart()
-            time.sleep(3)
-            self._postgres_reset()
-        except Exception:
-            logger.exception("chaos: the injector failed")
-            self.report.notes.append("the injector failed; see the log")
-        finally:
-            connection.close()
-
-    def _wait_line(self, prefix: str, timeout: float) -> str | None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.fault_log.read_text().splitlines():
-                if line.startswith(prefix):
-                    return line
-            time.sleep(0.1)
-        return None
-
-    def _kill_target_push(self) -> None:
-        """Hold one guest-page push at its start (observed started), SIGKILL that pool process."""
-        time.sleep(2)
-        Path(os.environ["JADA_CHAOS_SWITCH"] + ".hold").write_text("1")
-        line = self._wait_line("task-held bookings.tasks.guest_page_sync", timeout=60)
-        if line is None:
-            self.report.notes.append("no guest-page push was seen starting")
-            return
-        os.kill(int(line.split()[-1]), signal.SIGKILL)
-        self.report.injected["sigkill-target-push"] += 1
-
-    def _kill_crew_notification(self) -> None:
-        """Hold the mail server's answer to one notification's EHLO (its row is locked) and
-        SIGKILL the whole mail worker then, like an OOM-killed container; start a new one."""
-        self.sink.hold_next(EMAIL_TIMEOUT - 1)
-        if not self.sink.held.wait(timeout=90):
-            self.report.notes.append("no crew notification was seen sending")
-            return
-        with self.supervisor.lock:
-            self.mail.kill()
-            self.report.injected["sigkill-crew-notification"] += 1
-            self.mail.start()
-
-    def _redis_restart(self) -> None:
-        time.sleep(1)
-        self.report.notes.append(f"queued when Redis restarted: {_queued(self.config.redis_url)}")
-        self.config.redis_restart()
-        self.report.injected["redis-restart-queues-lost"] += 1
-
-    def _postgres_reset(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = 'jada-chaos-worker' AND pid <> pg_backend_pid()"
-            )
-            (count,) = cursor.fetchone() or (0,)
-        self.report.injected["postgres-connection-reset"] += int(count)
-
-
-def _queued(redis_url: str) -> dict[str, int]:
-    import redis
-
-    client = redis.Redis.from_url(redis_url)
-    try:
-        return {q: int(client.llen(q)) for q in QUEUES}
-    except redis.RedisError:
-        return {}
-    finally:
-        client.close()
 
 
 def _wait_some_progress(charters: list[Any], *, deadline: float) -> None:

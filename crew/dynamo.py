@@ -65,8 +65,7 @@ def crew_pk(email: str) -> str:
     return f"CREW#{email.strip().lower()}"
 
 
-# table name -> (the resource it came from, the Table). Building a Table costs a resource-model
-# lookup per call; keyed on the resource too, so ``aws_clients_reset()`` (a new moto mock) drops it.
+# table name -> (its resource, the Table): built once; keyed on the resource so aws_clients_reset() drops it.
 _tables: dict[str, tuple[Any, Any]] = {}
 
 
@@ -164,11 +163,8 @@ def crew_link_item(event: dict[str, Any], email: str) -> dict[str, Any]:
 
 
 def facing_items(facing: dict[str, Any], emails: Iterable[str]) -> list[dict[str, Any]]:
-    """The event item, then one crew-link item per e-mail, all from one ``crew_facing()`` result.
-
-    The same items ``event_item`` and ``crew_link_item`` build, without re-running the
-    allow-list per item: for callers that write many items per event (the backfill).
-    """
+    """The event item, then one crew-link item per e-mail, all from one ``crew_facing()`` result:
+    what ``event_item`` and ``crew_link_item`` build, allow-listed once per event (the backfill)."""
     storable = _storable(facing)
     event = _event_keys(facing) | storable | {DELIVERY_ATTRIBUTE: "pending"}
     return [event, *(_link_keys(facing, email) | storable for email in emails)]

@@ -15,7 +15,8 @@ import pytest
 import redis
 from django.db import connection
 
-from chaos.drill import QUEUES, DrillConfig, drill_run
+from chaos.drill import DrillConfig, drill_run
+from chaos.stack import QUEUES
 from jada.celery import app as celery_app
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

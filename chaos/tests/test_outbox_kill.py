@@ -12,8 +12,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from bookings.tests.harness import wait_for, worker_env
-from chaos.drill import QUEUES, _queued, _worker_class
 from chaos.smtp_sink import SmtpSink
+from chaos.stack import QUEUES, queued, worker_class
 from chaos.tests.test_drill import broker  # noqa: F401  (pytest fixture)
 from crew import dynamo
 from crew.models import CrewNotification, NotificationState
@@ -51,7 +51,7 @@ def test_killed_mid_notification_and_redis_flushed_each_member_told_once(
             EMAIL_TIMEOUT_SECONDS="10",
             JADA_CHAOS="",
         )
-        worker = _worker_class()(env, tmp_path / "worker.log", queues=",".join(QUEUES), concurrency=1)
+        worker = worker_class()(env, tmp_path / "worker.log", queues=",".join(QUEUES), concurrency=1)
         worker.start()
         try:
             sink.hold_next(8)  # the mail server is slow to answer: the notification is mid-run
@@ -64,7 +64,7 @@ def test_killed_mid_notification_and_redis_flushed_each_member_told_once(
             client.flushdb()  # and the broker loses every message, the unacked one included
             rows = CrewNotification.objects.filter(event_id=event["id"])
             assert sorted(rows.values_list("state", flat=True)) == ["pending", "pending"]
-            assert sink.messages == [] and _queued(url) == dict.fromkeys(QUEUES, 0)
+            assert sink.messages == [] and queued(url) == dict.fromkeys(QUEUES, 0)
 
             worker.start()
             assert crew_notifications_redrive(older_than=timedelta(0)) == 2
@@ -82,5 +82,5 @@ def test_killed_mid_notification_and_redis_flushed_each_member_told_once(
     }
     assert sorted(rows.values_list("state", flat=True)) == [NotificationState.SENT] * 2
     assert sorted(r.attempts for r in rows) == [1, 1]  # the killed attempt never reached `sending`
-    assert _queued(url) == dict.fromkeys(QUEUES, 0)
+    assert queued(url) == dict.fromkeys(QUEUES, 0)
     assert "Traceback" not in worker.log(), worker.log()[-3000:]
