@@ -48,6 +48,8 @@ class DrillCounts:
     targets_synced: int = 0
     emails: int = 0
     email_keys: int = 0
+    guest_emails: int = 0
+    guest_keys: int = 0
     lost: int = 0
     duplicated: int = 0
     after_cancellation: int = 0
@@ -110,6 +112,7 @@ def count_everything(*, charters: list[Any], sink: Any, logs: list[str], edited:
         counts.targets_synced += _targets_ok(charter, counts.problems)
     counts.lost += counts.targets_expected - counts.targets_synced
     _mail_count(charters, sink, counts)
+    _guest_mail_count(charters, sink, counts)
     counts.unexpected_tracebacks = sum(_unexpected_tracebacks(log, counts.problems) for log in logs)
     return counts
 
@@ -166,6 +169,29 @@ def _targets_ok(charter: Any, problems: list[str]) -> int:
     else:
         problems.append(f"{charter.code}: crew event wrong ({item.get('status')}, time {same_time}, crew {same_crew})")
     return ok
+
+
+def _guest_mail_count(charters: list[Any], sink: Any, counts: DrillCounts) -> None:
+    """Guest messages per (charter, kind, version): each row the ledger says was sent arrived
+    exactly once (its Message-ID names the row), and nothing arrived that no row explains."""
+    from guestpages.message_models import GuestMessage, GuestMessageState
+
+    arrived = sink.guest_message_ids()
+    counts.guest_emails = sum(arrived.values())
+    rows = GuestMessage.objects.filter(charter__in=charters).exclude(message_id="")
+    known = set()
+    for row in rows:
+        key = f"gm{row.pk}v{row.version}"
+        known.add(key)
+        if row.state == GuestMessageState.SENT:
+            counts.guest_keys += 1
+            if arrived[key] == 0:
+                counts.lost += 1
+                counts.problems.append(f"guest message sent per the ledger, none arrived: {row.charter_id} {row.kind}")
+    for key, n in arrived.items():
+        if n > 1 or key not in known:
+            counts.duplicated += n - 1 if key in known else n
+            counts.problems.append(f"{n} guest e-mails for ledger row {key}")
 
 
 def _mail_count(charters: list[Any], sink: Any, counts: DrillCounts) -> None:

@@ -115,6 +115,7 @@ class DrillReport:
                 ("charters", f"{c.charters} ({c.cancelled} cancelled, {c.edited} edited in flight)"),
                 ("targets synced", f"{c.targets_synced}/{c.targets_expected}"),
                 ("crew e-mails", f"{c.emails} for {c.email_keys} (member, charter, version, kind)"),
+                ("guest e-mails", f"{c.guest_emails} for {c.guest_keys} (charter, kind, version)"),
                 ("e-mails after a cancellation", str(c.after_cancellation)),
                 ("tracebacks not injected", str(c.unexpected_tracebacks)),
                 ("lost", str(c.lost)),
@@ -177,7 +178,7 @@ def drill_run(config: DrillConfig) -> DrillReport:
                 JADA_CHAOS=WORKER_FAULTS,
                 JADA_CHAOS_LOG=str(fault_log),
                 JADA_CHAOS_SWITCH=str(switch),
-                JADA_CHAOS_HOLD=f"bookings.tasks.guest_page_sync={HOLD_SECONDS}",
+                JADA_CHAOS_HOLD=f"bookings.tasks.push_guest_page={HOLD_SECONDS}",
                 JADA_CHAOS_SEED=str(config.seed),
                 PGAPPNAME="jada-chaos-worker",
             )

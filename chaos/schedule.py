@@ -108,7 +108,7 @@ class Injector(threading.Thread):
         """Hold one guest-page push at its start (observed started), SIGKILL that pool process."""
         time.sleep(2)
         Path(os.environ["JADA_CHAOS_SWITCH"] + ".hold").write_text("1")
-        line = self._wait_line("task-held bookings.tasks.guest_page_sync", timeout=60)
+        line = self._wait_line("task-held bookings.tasks.push_guest_page", timeout=60)
         if line is None:
             self.report.notes.append("no guest-page push was seen starting")
             return

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import email
 import random
+import re
 import socket
 import threading
 from collections import Counter
@@ -75,7 +76,7 @@ class SmtpSink:
             return self.faulty and self._random.random() < share
 
     def by_key(self) -> Counter[tuple[str, str, str, str]]:
-        """(recipient, charter, version, kind) → how many messages arrived."""
+        """Crew notifications: (recipient, charter, version, kind) → how many messages arrived."""
         with self.lock:
             return Counter(
                 (
@@ -85,7 +86,21 @@ class SmtpSink:
                     m.headers.get("x-jada-kind", ""),
                 )
                 for m in self.messages
+                if not _guest_message_id(m.headers.get("message-id", ""))
             )
+
+    def guest_message_ids(self) -> Counter[str]:
+        """Guest messages (Message-ID ``<…gm<row>v<version>@…>``, guestpages.message_send) → arrivals."""
+        with self.lock:
+            ids = (_guest_message_id(m.headers.get("message-id", "")) for m in self.messages)
+            return Counter(i for i in ids if i)
+
+
+def _guest_message_id(message_id: str) -> str:
+    """The guest-message ledger id (``gm<row>v<version>``) in a Message-ID; "" for anything else."""
+    local = message_id.strip().lstrip("<").split("@")[0]
+    last = local.rsplit(".", 1)[-1]
+    return last if re.fullmatch(r"gm\d+v\d+", last) else ""
 
 
 class _Handler:
