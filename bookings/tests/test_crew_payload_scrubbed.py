@@ -25,7 +25,8 @@ class Recording(httpx.BaseTransport):
     """The real WSGI transport, keeping every request body it carried."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner, self.bodies = inner, []
+        self.inner = inner
+        self.bodies: list[str] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.bodies.append(request.read().decode())
