@@ -12,10 +12,8 @@ Why it looks like this:
   version < :v``); a scrub is conditional on the version it read.
 * **Only allow-listed attributes are ever written** (``crew.crew_facing``), and a scrub removes
   whatever else an item holds. ``ITEM_ATTRIBUTES`` is the complete list an item may carry.
-* **Cheap on top of the requests it must make** (``make bench``, docs/performance.md): a write
-  runs ``crew_facing()`` once per event, builds every item from that one result, serialises the
-  shared attributes once, and sends them with the low-level client; the ``Table`` resource the
-  reads use is built once per table name, not per call.
+* **Cheap on top of the requests it must make** (docs/performance.md): ``crew_facing()`` once
+  per event, attributes serialised once, the low-level client; one ``Table`` per table name.
 
 The sweep and the backfill live in ``crew.dynamo_sweep``.
 """
