@@ -82,12 +82,9 @@ _NUMBER_LIMIT = 10**38  # DynamoDB's 38 digits; anything beyond goes through Typ
 
 
 def _wire(value: Any) -> dict[str, Any]:
-    """``value`` as a low-level AttributeValue, exactly as ``TypeSerializer`` would write it.
-
-    Crew items hold only strings, whole numbers and the crew list, so those take a direct path
-    (TypeSerializer's type probing and Decimal context cost more than the value); anything else
-    is handed to TypeSerializer itself.
-    """
+    """``value`` as a low-level AttributeValue, exactly as ``TypeSerializer`` would write it:
+    strings, whole numbers and the crew list directly (its type probing costs more than the
+    value), anything else through TypeSerializer itself."""
     kind = type(value)
     if kind is str:
         return {"S": value}
