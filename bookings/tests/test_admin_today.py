@@ -55,7 +55,7 @@ def test_needs_attention_links_failed_targets_and_drift(office: Client) -> None:
     DriftReport.objects.create(findings=[{"kind": "orphan"}, {"kind": "stale"}], finding_count=2)
     html = office.get("/admin/").content.decode()
     assert "1 charter(s) with a failed guest page" in html
-    assert "?guest_page__sync_state=failed" in html
+    assert "?targets=failed" in html
     assert "Drift: the latest report found 2 difference(s)" in html
 
 

@@ -152,7 +152,8 @@ def test_a_note_the_detector_flags_holds_the_notice(
     assert item is not None and item["notes"] == note  # the scrubber let it through …
     assert mail.outbox == []  # … the detector held the notice
     assert item["delivery_state"] == "failed"
-    assert not CrewNotification.objects.exists()
+    (held,) = CrewNotification.objects.all()  # the outbox row stays, held, with the reason
+    assert held.state == "held" and 'financial term "fees" near "1450"' in held.last_error
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert errors and 'financial term "fees" near "1450"' in errors[0].getMessage()
     assert "NO e-mail sent" in errors[0].getMessage()
