@@ -202,6 +202,12 @@ def _mail_count(charters: list[Any], sink: Any, counts: DrillCounts) -> None:
     arrived = sink.by_key()
     counts.emails, counts.email_keys = sum(arrived.values()), len(arrived)
     cancelled = {c.code for c in charters if c.status == CharterStatus.CANCELLED}
+    # A member taken off a charter before being told needs no e-mail about it (superseded).
+    on_crew = {
+        (c.code, email.lower())
+        for c in charters
+        for email in c.crew_assignments.values_list("crew_member__email", flat=True)
+    }
     known = set()
     for row in rows:
         key = (row.crew_member.email.lower(), row.charter_ref, str(row.version), row.kind)
@@ -210,7 +216,9 @@ def _mail_count(charters: list[Any], sink: Any, counts: DrillCounts) -> None:
             if arrived[key] == 0:
                 counts.lost += 1
                 counts.problems.append(f"ledger says sent, sink has none: {key}")
-        elif row.state == NotificationState.SUPERSEDED and row.charter_ref in cancelled:
+        elif row.state == NotificationState.SUPERSEDED and (
+            row.charter_ref in cancelled or (row.charter_ref, row.crew_member.email.lower()) not in on_crew
+        ):
             if arrived[key]:
                 counts.duplicated += arrived[key]
                 counts.problems.append(f"superseded but delivered: {key}")
