@@ -7,8 +7,6 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from jada.admin_utils import sync_badge
-
 register = template.Library()
 
 
@@ -21,4 +19,8 @@ def office_today() -> Any:
 
 @register.simple_tag
 def badge(label: str, row: object) -> SafeString:
-    return sync_badge(label, row)
+    """The same derived badge as the charter pages: "out of date" whenever the target holds an
+    older version than the charter's current one (``bookings.targets.target_status``)."""
+    from bookings.admin_targets import target_badge
+
+    return target_badge(label, row)
