@@ -19,7 +19,21 @@ from typing import Any
 from bench import harness
 from bench.context import FULL_SIZES, QUICK_SIZES, Context
 
-BENCHMARKS = ("store", "backfill", "sweep", "publish", "portal", "api", "flow", "intake")
+BENCHMARKS = (
+    "store",
+    "backfill",
+    "sweep",
+    "publish",
+    "portal",
+    "api",
+    "flow",
+    "throughput",
+    "intake",
+    "tables",
+    "drift",
+    "cdn",
+    "memory",
+)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

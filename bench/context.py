@@ -24,6 +24,14 @@ FULL_SIZES: dict[str, float] = {
     "intake_feeds": 50,
     "intake_events": 200,
     "intake_messages": 1_000,
+    "throughput": 300,  # charters confirmed in one bulk action
+    "throughput_workers": 3,
+    "tables": 100_000,  # charters in the big database (the small one has tables_small)
+    "tables_small": 1_000,
+    "drift": 10_000,  # live charters
+    "cdn_pages": 5_000,
+    "memory_requests": 10_000,
+    "memory_tasks": 2_000,
 }
 QUICK_SIZES: dict[str, float] = {
     "store": 250,
@@ -38,6 +46,14 @@ QUICK_SIZES: dict[str, float] = {
     "intake_feeds": 5,
     "intake_events": 40,
     "intake_messages": 100,
+    "throughput": 30,
+    "throughput_workers": 3,
+    "tables": 10_000,
+    "tables_small": 1_000,
+    "drift": 1_000,
+    "cdn_pages": 500,
+    "memory_requests": 1_000,
+    "memory_tasks": 200,
 }
 
 

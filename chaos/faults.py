@@ -10,7 +10,8 @@ let the system converge).
 
 ``JADA_CHAOS`` is ``kind=share,…`` with kinds ``dynamodb`` (ProvisionedThroughputExceeded on
 any DynamoDB call), ``s3_put`` (SlowDown on PutObject) and ``cloudfront`` (ServiceUnavailable on
-CreateInvalidation). ``JADA_CHAOS_HOLD`` names tasks (``name=seconds,…``) to hold at start once
+CreateInvalidation); the first such call in each process while faults are on always fails, so a
+short drill cannot miss a kind by chance. ``JADA_CHAOS_HOLD`` names tasks (``name=seconds,…``) to hold at start once
 ``JADA_CHAOS_SWITCH``'s sibling ``<switch>.hold`` exists, so the drill can SIGKILL a worker while a
 chosen task is observably running; task starts are logged as ``task-start <name> <pid>``.
 """
@@ -75,12 +76,16 @@ def web_request() -> Iterator[None]:
 
 def _hook(kind: str, share: float, *, web_only: bool) -> Any:
     code, status = ERRORS[kind]
+    first = [True]  # the first such call in this process while faults are on always fails
 
     def fail(**kwargs: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
         if web_only and not getattr(_web, "on", False):
             return None
-        if not active() or _random.random() >= share:
+        if not active():
             return None
+        if not first[0] and _random.random() >= share:
+            return None
+        first[0] = False
         model = kwargs.get("model")
         record(f"{kind}{'-web' if web_only else ''}", model.name if model is not None else "?")
         error: dict[str, Any] = {

@@ -97,6 +97,7 @@ def test_staff_edit_the_meeting_point_and_every_target_follows(
     page = desktop_page
     _sign_in_and_open(page, live_server, office)
     page.get_by_role("button", name="Confirm and publish everywhere").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("XHQGMDH confirmed; publishing everywhere.")
     page.reload()
     targets = page.locator("table.jada-targets")
     for label in ("Guest page", "Calendar entry", "Crew event"):
