@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.moto_reset(endpoint)
         module = importlib.import_module(f"bench.{name}")
         ctx.log(f"{name}: start")
+        began_one = time.monotonic()
         try:
             result = _run(module, ctx, name=name, profile=args.profile)
         except Exception:
@@ -115,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             crashed.append(name)
             ctx.log(f"{name}: CRASHED")
             continue
+        result.details["seconds"] = round(time.monotonic() - began_one, 1)
+        result.details["load_average_after"] = harness.load_average()
         results.append(result)
         ctx.log(
             f"{name}: product {result.product_median:,.2f} baseline {result.baseline_median:,.2f} {result.unit}, "
@@ -129,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     document = harness.report(results, options=options, seconds=seconds)
     document["crashed"] = crashed
     harness.write_report(Path(args.json), document)
-    print(f"{len(results)} benchmark(s) in {seconds:.0f} s; JSON in {args.json}")
+    print(
+        f"{len(results)} benchmark(s) in {seconds:.0f} s; load average {document['load_average']}; JSON in {args.json}"
+    )
     return 1 if crashed else 0
 
 

@@ -249,6 +249,7 @@ def report(results: Sequence[Result], *, options: dict[str, Any], seconds: float
         },
         "options": options,
         "total_seconds": round(seconds, 1),
+        "load_average": load_average(),
         "all_met": all(r.met for r in results),
         "benchmarks": [r.as_dict() for r in results],
     }
@@ -256,6 +257,16 @@ def report(results: Sequence[Result], *, options: dict[str, Any], seconds: float
 
 def write_report(path: Path, document: dict[str, Any]) -> None:
     path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (None where the platform has none): a run's context."""
+    import os
+
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
 
 
 def _cpu_count() -> int | None:

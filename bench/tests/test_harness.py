@@ -118,6 +118,8 @@ def test_report_shape_is_json_serialisable(tmp_path):
     assert loaded["all_met"] is True
     assert loaded["total_seconds"] == 12.3
     assert loaded["options"] == {"quick": True, "rounds": 3}
+    one, five, fifteen = loaded["load_average"]  # the run's context, named in every report
+    assert min(one, five, fifteen) >= 0
     (bench,) = loaded["benchmarks"]
     assert bench["name"] == "store"
     assert bench["product"] == [90.0, 100.0, 95.0]
