@@ -9,7 +9,7 @@ one client sends sequential GETs, product and bare view alternating run by run, 
 is each side's p50 latency. Target: product p50 ≤ 2 × the bare view's (bench/views_tables.py).
 
 Pages: the charter changelist (plain, searched, filtered *out of date*), one charter's change
-page, the company calendar month, the admin index, the crew portal of a member with 300 events
+page, the company calendar month, the admin index, the crew portal of a member with 300 events (50 with ``--quick``)
 (its bare view is the portal bench's ``/bench/portal-bare``: the one ``by_crew`` Query) and a
 month of the calendar API. The office pages are signed in as a staff user who passed the
 second factor through allauth's own login and TOTP forms.
@@ -28,7 +28,6 @@ from bench import bigdata, harness, stack
 from bench.context import Context
 
 PASSWORD = "bench-office-" + "x" * 20
-PORTAL_EVENTS = 300
 SEARCH = "Okafor"
 
 
@@ -72,18 +71,18 @@ def _crew_cookie() -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def _portal_events_write() -> None:
+def _portal_events_write(count: int) -> None:
     from bench import events
     from crew.dynamo import crew_event_write, crew_events_table_ensure
 
     crew_events_table_ensure()
-    for i in range(PORTAL_EVENTS):
+    for i in range(count):
         event = events.bench_event(i, crew=2, prefix="TABLES")
         event["crew"][0]["email"] = bigdata.crew_email(bigdata.PORTAL_MEMBER)
         crew_event_write(event)
 
 
-def _pages(*, staff: str, crew: str, charter_pk: int, code: str, today: date) -> list[Page]:
+def _pages(*, staff: str, crew: str, charter_pk: int, code: str, today: date, events: int) -> list[Page]:
     from django.conf import settings
 
     month = today.replace(day=1).isoformat()
@@ -140,7 +139,7 @@ def _pages(*, staff: str, crew: str, charter_pk: int, code: str, today: date) ->
             "crew_portal",
             "/crew/",
             f"/bench/portal-bare?email={bigdata.crew_email(bigdata.PORTAL_MEMBER)}",
-            lambda p, b: b.count("Sunset sail") == PORTAL_EVENTS and p.count("Sunset sail") >= PORTAL_EVENTS,
+            lambda p, b: b.count("Sunset sail") == events and p.count("Sunset sail") >= events,
             {"Cookie": crew},
         ),
         Page(
@@ -222,15 +221,21 @@ def run(ctx: Context) -> list[harness.Result]:
     from bookings.models import Charter
 
     small, big = ctx.size("tables_small"), ctx.size("tables")
-    requests, run_seconds = (8, 0.8) if ctx.quick else (15, 2.5)
-    _portal_events_write()
+    requests, run_seconds = (5, 0.3) if ctx.quick else (15, 1.5)
+    events = ctx.size("tables_portal_events")
+    _portal_events_write(events)
     fixtures = bigdata.fixtures_create()
     generated = {"small": bigdata.charters_add(small, fixtures=fixtures)}
     ctx.log(f"tables: {small:,} charters in {generated['small']['seconds']} s")
     target = Charter.objects.filter(status="confirmed", crew_assignments__isnull=False).order_by("pk").first()
     assert target is not None  # the generator always makes confirmed charters
     pages = _pages(
-        staff=_staff_cookie(), crew=_crew_cookie(), charter_pk=target.pk, code=target.code, today=timezone.localdate()
+        staff=_staff_cookie(),
+        crew=_crew_cookie(),
+        charter_pk=target.pk,
+        code=target.code,
+        today=timezone.localdate(),
+        events=events,
     )
     queries_small = _queries(pages)
     generated["big"] = bigdata.charters_add(big, first=small, fixtures=fixtures)
@@ -251,7 +256,7 @@ def run(ctx: Context) -> list[harness.Result]:
                 target=2.0,
                 product=values[harness.PRODUCT],
                 baseline=values[harness.BASELINE],
-                sizes={"charters": big, "small": small, "requests_per_run": requests},
+                sizes={"charters": big, "small": small, "portal_events": events, "requests_per_run": requests},
                 details={
                     "queries": {str(small): queries_small[page.name], str(big): queries_big[page.name]},
                     "generated": generated,
