@@ -28,6 +28,7 @@ FULL_SIZES: dict[str, float] = {
     "throughput_workers": 3,
     "tables": 100_000,  # charters in the big database (the small one has tables_small)
     "tables_small": 1_000,
+    "tables_portal_events": 300,  # the crew portal member's events (moto answers 300 in ~1 s)
     "drift": 10_000,  # live charters
     "cdn_pages": 5_000,
     "memory_requests": 10_000,
@@ -50,6 +51,7 @@ QUICK_SIZES: dict[str, float] = {
     "throughput_workers": 3,
     "tables": 10_000,
     "tables_small": 1_000,
+    "tables_portal_events": 50,
     "drift": 1_000,
     "cdn_pages": 500,
     "memory_requests": 1_000,

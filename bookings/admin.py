@@ -124,6 +124,8 @@ class CharterAdmin(MoneyHiddenMixin, CrewViewMixin, CharterTargetsMixin, admin.M
     inlines = [CrewAssignmentInline, GuestPhotoInline, GuestMessageInline]
     actions = ["confirm_everywhere", "cancel_everywhere", "guest_page_republish"]
     list_per_page = 100
+    # "N results (Show all)" rather than a second COUNT(*) of every charter on each filtered page.
+    show_full_result_count = False
     change_list_template = "admin/bookings/charter/jada_change_list.html"
     fieldsets = [
         (None, {"fields": ["code", "status", "brand", "vessel", "source", "marketplace_booking_id"]}),

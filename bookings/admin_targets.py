@@ -25,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from bookings import admin_views, flow
 from bookings.models import Charter, CharterStatus
 from bookings.payloads import TARGET_KINDS, TARGET_LABELS, charter_is_live
-from bookings.targets import OUT_OF_DATE, STATUS_LABELS, out_of_date_q, target_status
+from bookings.targets import OUT_OF_DATE, STATUS_LABELS, TARGET_MODELS, out_of_date_q, target_status
 from jada.models import SyncState
 
 _COLOURS = {
@@ -72,19 +72,23 @@ class TargetStateFilter(admin.SimpleListFilter):
         return [("failed", "Failed"), (OUT_OF_DATE, "Out of date"), ("pending", "Pending or syncing")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Charter]) -> QuerySet[Charter]:
+        """One ``pk IN (…)`` per target table, each read through an index of the few rows in that
+        state (the sync_state index, or the partial *out of date* index), instead of joining all
+        three tables to every charter and de-duplicating: no DISTINCT, no scan of 100,000 rows."""
         value = self.value()
+        if value == "failed":
+            wanted = Q(sync_state=SyncState.FAILED)
+        elif value == OUT_OF_DATE:
+            wanted = out_of_date_q()
+        elif value == "pending":
+            wanted = Q(sync_state__in=[SyncState.PENDING, SyncState.SYNCING])
+        else:
+            return queryset
         either = Q()
         for kind in TARGET_KINDS:
-            prefix = f"{kind}__"
-            if value == "failed":
-                either |= Q(**{f"{prefix}sync_state": SyncState.FAILED})
-            elif value == OUT_OF_DATE:
-                either |= out_of_date_q(prefix)
-            elif value == "pending":
-                either |= Q(**{f"{prefix}sync_state__in": [SyncState.PENDING, SyncState.SYNCING]})
-            else:
-                return queryset
-        return queryset.filter(either).distinct()
+            rows: Any = TARGET_MODELS[kind]._default_manager
+            either |= Q(pk__in=rows.filter(wanted).values("charter_id"))
+        return queryset.filter(either)
 
 
 class RescheduleForm(forms.Form):

@@ -12,7 +12,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from bookings.fields import CharterCodeField, charter_code_generate
-from jada.models import SyncedMirror
+from jada.models import SyncedMirror, out_of_date_index
 
 bucket_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "An S3 bucket name is 3–63 lower-case letters, digits, dots and hyphens."
@@ -227,6 +227,7 @@ class CalendarEntry(SyncedMirror):
 
     class Meta:
         verbose_name_plural = "calendar entries"
+        indexes = [out_of_date_index("calendar_entry_out_of_date")]
 
     def __str__(self) -> str:
         return f"Calendar entry for {self.charter.code}"

@@ -26,6 +26,10 @@ class CrewAssignmentInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ["crew_member"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CrewAssignment]:
+        # Each row prints "<member> as <role>": one query for all rows, not one per crew member.
+        return super().get_queryset(request).select_related("crew_member")
+
 
 @admin.register(CrewMember)
 class CrewMemberAdmin(admin.ModelAdmin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from jada.models import SyncedMirror
+from jada.models import SyncedMirror, out_of_date_index
 
 
 class CrewRole(models.TextChoices):
@@ -60,6 +60,9 @@ class CrewEvent(SyncedMirror):
     """The charter's event in ShipCaptainCrew (remote id = SCC event id)."""
 
     charter = models.OneToOneField("bookings.Charter", on_delete=models.CASCADE, related_name="crew_event")
+
+    class Meta:
+        indexes = [out_of_date_index("crew_event_out_of_date")]
 
     def __str__(self) -> str:
         return f"Crew event for {self.charter.code}"

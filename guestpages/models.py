@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from jada.models import SyncedMirror
+from jada.models import SyncedMirror, out_of_date_index
 
 
 class GuestPage(SyncedMirror):
@@ -21,6 +21,9 @@ class GuestPage(SyncedMirror):
     public_url = models.URLField(blank=True)
     published_version = models.PositiveIntegerField(default=0)
     withdrawn = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [out_of_date_index("guest_page_out_of_date")]
 
     def __str__(self) -> str:
         return f"Guest page for {self.charter.code}"
