@@ -14,7 +14,7 @@ from pathlib import Path
 FULL_SIZES: dict[str, float] = {
     "store": 2_500,  # events, one crew link each: 5,000 conditional PutItems per run
     "backfill": 10_000,  # events, one crew link each: 20,000 items per run
-    "sweep": 10_000,
+    "sweep": 50_000,  # items, on dynalite (linear Scan); moto's quadratic Scan capped it at 10,000
     "sweep_leaked_fraction": 0.01,
     "publish": 1_000,
     "portal_seconds": 8,
