@@ -180,7 +180,12 @@ def test_a_sweep_checks_each_distinct_string_once(table: Any, monkeypatch: pytes
         dynamo.crew_event_write(_event(f"SAME{n}", notes="Meet at dock 7 at 14:00."))
     checked: list[str] = []
     real = dynamo_sweep.money_findings
-    monkeypatch.setattr(dynamo_sweep, "money_findings", lambda text: checked.append(text) or real(text))
+
+    def counted(text: str) -> list[str]:
+        checked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(dynamo_sweep, "money_findings", counted)
     report = crew_events_sweep()
     assert report.scanned == 12 and report.dirty == 0
     assert checked.count("Meet at dock 7 at 14:00.") == 1
