@@ -8,7 +8,7 @@
   right brand's bucket and in no other, the SCC event's content, the calendar entry's content.
   It asks ``guestpages`` and the two API clients — it never reads their buckets or tables
   itself — with at most one read per charter per target (the calendar is read as one range,
-  each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
+  SCC events a hundred per request, each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
   re-pushes what drifted.
 """
 
@@ -239,10 +239,19 @@ def _crew_events_drift(charters: list[Charter], scc: Any) -> list[Finding]:
         client = scc or scc_client()
     except JadaError as exc:
         return [_finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")]
+    try:
+        held = client.events_find([c.code for c in charters]) if charters else {}
+    except JadaError as exc:
+        return [_finding("unchecked", "", "crew_event", f"SCC could not be read: {exc.message}")]
     for charter in charters:
         row = getattr(charter, "crew_event", None)
         try:
-            event = client.event_get(row.remote_id) if row and row.remote_id else client.event_find(charter.code)
+            if held is not None:  # read a hundred at a time; else (a legacy SCC) one by one
+                event = held.get(charter.code)
+            elif row and row.remote_id:
+                event = client.event_get(row.remote_id)
+            else:
+                event = client.event_find(charter.code)
         except JadaError as exc:
             found.append(_finding("unchecked", charter.code, "crew_event", exc.message))
             continue

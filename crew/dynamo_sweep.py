@@ -1,4 +1,4 @@
-"""Whole-table work on the crew-events table: the re-scrub sweep and the first-sync backfill.
+"""Whole-table work on the crew-events table: the re-scrub sweep, the first-sync backfill, batch reads.
 
 The sweep is the second line of defence behind write-time allow-listing: whatever reached the
 table by another path (a hand edit in the console, an old writer, a restore) is found by a
@@ -42,6 +42,7 @@ logger = logging.getLogger(__name__)
 SWEEP_SEGMENTS = 4
 MAX_REPORTED_ITEMS = 50
 BATCH_SIZE = 25  # BatchWriteItem's limit
+READ_BATCH_SIZE = 100  # BatchGetItem's limit
 
 
 @dataclass
@@ -211,3 +212,26 @@ def _batch_send(ddb: Any, name: str, pending: dict[tuple[str, str], dict[str, An
     for request in (response.get("UnprocessedItems") or {}).get(name, []):
         item = request["PutRequest"]["Item"]
         pending.setdefault((item["pk"]["S"], item["sk"]["S"]), request)
+
+
+def crew_events_get(event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The crew-facing events among ``event_ids`` that exist, by id: ``BatchGetItem``, 100 keys a
+    request, consistent reads, unprocessed keys asked again. The drift report reads every live
+    charter's event; one GetItem each would be a request per charter."""
+    ddb = aws_client("dynamodb")
+    name = str(settings.CREW_EVENTS_TABLE)
+    wanted = sorted({i for i in event_ids if isinstance(i, str) and dynamo.EVENT_ID_RE.fullmatch(i)})
+    deserializer = TypeDeserializer()
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), READ_BATCH_SIZE):
+        keys = [
+            {"pk": {"S": dynamo.event_pk(i)}, "sk": {"S": dynamo.EVENT_SK}}
+            for i in wanted[start : start + READ_BATCH_SIZE]
+        ]
+        while keys:
+            response = ddb.batch_get_item(RequestItems={name: {"Keys": keys, "ConsistentRead": True}})
+            for raw in response.get("Responses", {}).get(name, []):
+                event = crew_facing({k: deserializer.deserialize(v) for k, v in raw.items()})
+                found[str(event["id"])] = event
+            keys = (response.get("UnprocessedKeys") or {}).get(name, {}).get("Keys", [])
+    return found

@@ -74,3 +74,17 @@ def test_redrive_prints_how_many_of_each(confirmed: Charter) -> None:
     lines = out.getvalue()
     assert "guest page: 0" in lines and "calendar entry: 0" in lines and "crew event: 0" in lines
     assert "guest messages:" in lines
+
+
+def test_crew_events_are_read_a_hundred_per_request(confirmed: Charter, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = SccClient._request
+
+    def counted(self: SccClient, method: str, url: str, **kwargs: object) -> object:
+        asked.append(f"{method} {url.rsplit('/api/scc', 1)[-1]}")
+        return real(self, method, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SccClient, "_request", counted)
+    code, out = drift()
+    assert code == 0, out
+    assert asked == ["GET /events"]  # one batch read for every charter, no per-charter GET
