@@ -168,6 +168,7 @@ def environment_prepare(*, endpoint: str, dynamodb_endpoint: str, site_url: str)
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "DJANGO_SECURE_COOKIES": "false",
+            "DJANGO_SSL_REDIRECT": "false",  # plain HTTP on loopback, as a TLS-terminating proxy would forward
             "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{DB_NAME}",
             "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
             "AWS_ENDPOINT_URL": endpoint,

@@ -33,6 +33,7 @@ from bookings.payloads import (
     TARGET_KINDS,
     calendar_entry_payload,
     charter_is_live,
+    crew_assignments_prefetch,
     crew_event_payload,
     page_is_live,
     target_fingerprint,
@@ -126,6 +127,7 @@ def drift_report_create(
         Charter.objects.select_related("brand", "vessel", "guest_page", "crew_event")
         .filter(Q(status__in=LIVE_STATUSES) | Q(status=CharterStatus.CANCELLED, ends_at__gte=since))
         .filter(Q(guest_page__isnull=False) | Q(calendar_entry__isnull=False) | Q(crew_event__isnull=False))
+        .prefetch_related(crew_assignments_prefetch())
         .order_by("starts_at")
     )
     findings: list[Finding] = []
@@ -166,12 +168,16 @@ def _pages_drift(charters: list[Charter]) -> list[Finding]:
             elsewhere[brand.pk] = pages.guest_page_keys(brand=brand)
         except JadaError as exc:
             found.append(_finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}"))
+    keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
+    held_by_brand = {
+        brand.pk: pages.guest_pages_held(brand=brand, keys=[keys[c.pk] for c in charters if c.brand_id == brand.pk])
+        for brand in brands
+    }
     for charter in charters:
-        key = pages.guest_page_object_key(charter)
-        try:
-            held = pages.guest_page_held(brand=charter.brand, bucket=charter.brand.bucket, key=key)
-        except JadaError as exc:
-            found.append(_finding("unchecked", charter.code, "guest_page", exc.message))
+        key = keys[charter.pk]
+        held = held_by_brand[charter.brand_id][key]
+        if isinstance(held, JadaError):
+            found.append(_finding("unchecked", charter.code, "guest_page", held.message))
             continue
         where = f"s3://{charter.brand.bucket}/{key}"
         if held is None and page_is_live(charter):

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from bookings.calendar_client import CalendarClient
 from bookings.models import Brand, Charter, DriftReport
+from bookings.payloads import crew_assignments_prefetch
 from bookings.tests.live import crew_event, page_html
 from crew.client import SccClient
 from jada.aws import aws_client
@@ -88,3 +89,17 @@ def test_crew_events_are_read_a_hundred_per_request(confirmed: Charter, monkeypa
     code, out = drift()
     assert code == 0, out
     assert asked == ["GET /events"]  # one batch read for every charter, no per-charter GET
+
+
+def test_the_report_reads_every_charters_crew_in_one_query(confirmed: Charter) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bookings.payloads import crew_event_payload
+
+    with CaptureQueriesContext(connection) as queries:
+        code, out = drift()
+    assert code == 0, out
+    assert sum("crew_crewassignment" in q["sql"] for q in queries.captured_queries) == 1
+    prefetched = Charter.objects.prefetch_related(crew_assignments_prefetch()).get(pk=confirmed.pk)
+    assert crew_event_payload(prefetched) == crew_event_payload(Charter.objects.get(pk=confirmed.pk))
