@@ -38,6 +38,7 @@ def _charters(count: int) -> list[Any]:
     from django.utils import timezone
 
     from bookings.models import Brand, Charter, Vessel
+    from bookings.payloads import crew_assignments_prefetch
 
     brands = list(Brand.objects.exclude(bucket="").order_by("pk"))
     vessels = [
@@ -63,7 +64,8 @@ def _charters(count: int) -> list[Any]:
         for i in range(count)
     ]
     pks = [c.pk for c in Charter.objects.bulk_create(rows, batch_size=1000)]
-    return list(Charter.objects.filter(pk__in=pks).select_related("brand", "vessel").order_by("pk"))
+    charters = Charter.objects.filter(pk__in=pks).select_related("brand", "vessel")
+    return list(charters.prefetch_related(crew_assignments_prefetch()).order_by("pk"))
 
 
 def _deliver(charters: list[Any]) -> dict[str, dict[str, Any]]:
@@ -73,7 +75,7 @@ def _deliver(charters: list[Any]) -> dict[str, dict[str, Any]]:
 
     from bookings.calendar_api import CalendarEntryIn
     from bookings.models import CalendarEntry, InternalCalendarEvent
-    from bookings.payloads import calendar_entry_payload, crew_event_payload, target_fingerprint
+    from bookings.payloads import TARGET_KINDS, calendar_entry_payload, crew_event_payload, target_fingerprint
     from crew.dynamo import crew_event_id
     from crew.dynamo_sweep import crew_events_backfill
     from crew.models import CrewEvent
@@ -89,25 +91,34 @@ def _deliver(charters: list[Any]) -> dict[str, dict[str, Any]]:
             "bucket": c.brand.bucket,
             "region": c.brand.region,
             "key": guest_page_object_key(c),
-            "guest_page": target_fingerprint("guest_page", c),
             "calendar_entry": calendar_entry_payload(c),
             "crew_event": crew_event_payload(c),
+            "fingerprints": {kind: target_fingerprint(kind, c) for kind in TARGET_KINDS},
         }
-    synced = {"sync_state": SyncState.SYNCED, "last_synced_at": now}
+
+    def synced(c: Any, kind: str) -> dict[str, Any]:
+        fingerprint = want[c.code]["fingerprints"][kind]
+        return {
+            "charter": c,
+            "sync_state": SyncState.SYNCED,
+            "last_synced_at": now,
+            "delivered_fingerprint": fingerprint,
+            "wanted_fingerprint": fingerprint,
+        }
+
     GuestPage.objects.bulk_create(
-        GuestPage(charter=c, object_key=want[c.code]["key"], bucket=c.brand.bucket, published_version=1, **synced)
-        for c in charters
-    )
-    CalendarEntry.objects.bulk_create(CalendarEntry(charter=c, **synced) for c in charters)
-    CrewEvent.objects.bulk_create(CrewEvent(charter=c, remote_id=crew_event_id(c.code), **synced) for c in charters)
-    for model, kind in ((GuestPage, "guest_page"), (CalendarEntry, "calendar_entry"), (CrewEvent, "crew_event")):
-        rows = list(model.objects.filter(charter__in=charters).select_related("charter"))
-        for row in rows:
-            fingerprint = (
-                target_fingerprint(kind, row.charter) if kind != "guest_page" else want[row.charter.code][kind]
+        (
+            GuestPage(
+                object_key=want[c.code]["key"], bucket=c.brand.bucket, published_version=1, **synced(c, "guest_page")
             )
-            row.delivered_fingerprint = row.wanted_fingerprint = fingerprint
-        model.objects.bulk_update(rows, ["delivered_fingerprint", "wanted_fingerprint"], batch_size=1000)
+            for c in charters
+        ),
+        batch_size=1000,
+    )
+    CalendarEntry.objects.bulk_create((CalendarEntry(**synced(c, "calendar_entry")) for c in charters), batch_size=1000)
+    CrewEvent.objects.bulk_create(
+        (CrewEvent(remote_id=crew_event_id(c.code), **synced(c, "crew_event")) for c in charters), batch_size=1000
+    )
 
     def put(code: str) -> None:
         w = want[code]
@@ -116,7 +127,7 @@ def _deliver(charters: list[Any]) -> dict[str, dict[str, Any]]:
             Key=w["key"],
             Body=f"<html>{code}</html>".encode(),
             ContentType="text/html; charset=utf-8",
-            Metadata={FINGERPRINT_META: w["guest_page"], STATE_META: "live"},
+            Metadata={FINGERPRINT_META: w["fingerprints"]["guest_page"], STATE_META: "live"},
         )
 
     with ThreadPoolExecutor(max_workers=SEED_THREADS) as pool:
@@ -196,33 +207,41 @@ def _baseline(want: dict[str, dict[str, Any]], *, url: str, http: Any) -> set[st
     from jada.aws import aws_client
 
     drifted: set[str] = set()
-    for bucket, region in {(w["bucket"], w["region"]) for w in want.values()}:
-        for _page in aws_client("s3", region=region).get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            pass
+
+    def buckets() -> None:
+        for bucket, region in {(w["bucket"], w["region"]) for w in want.values()}:
+            for _page in aws_client("s3", region=region).get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                pass
+        with ThreadPoolExecutor(max_workers=HEAD_THREADS) as pool:  # as many in flight as the product
+            list(pool.map(head, list(want)))
 
     def head(code: str) -> None:
         w = want[code]
         answer = aws_client("s3", region=w["region"]).head_object(Bucket=w["bucket"], Key=w["key"])
-        if answer["Metadata"].get("jada-fingerprint") != w["guest_page"]:
+        if answer["Metadata"].get("jada-fingerprint") != w["fingerprints"]["guest_page"]:
             drifted.add(code)
 
-    with ThreadPoolExecutor(max_workers=HEAD_THREADS) as pool:  # as many in flight as the product
-        list(pool.map(head, list(want)))
-    today = timezone.localdate()
-    span = {"from": (today - CALENDAR_WINDOW[0]).isoformat(), "to": (today + CALENDAR_WINDOW[1]).isoformat()}
-    answer = http.get(f"{url}/api/calendar", params=span, headers={"X-Dashboard-Token": stack.DASHBOARD_TOKEN})
-    for entry in answer.raise_for_status().json()["entries"]:
-        if entry["meeting_point"] != want[entry["charter_id"]]["calendar_entry"]["meeting_point"]:
-            drifted.add(entry["charter_id"])
-    ddb, table, codes = aws_client("dynamodb"), settings.CREW_EVENTS_TABLE, list(want)
-    for start in range(0, len(codes), 100):
-        keys = [{"pk": {"S": event_pk(crew_event_id(c))}, "sk": {"S": EVENT_SK}} for c in codes[start : start + 100]]
-        while keys:
-            response = ddb.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
-            for item in response["Responses"][table]:
-                if item["notes"]["S"] != want[item["charter_ref"]["S"]]["crew_event"]["notes"]:
-                    drifted.add(item["charter_ref"]["S"])
-            keys = (response.get("UnprocessedKeys") or {}).get(table, {}).get("Keys", [])
+    # S3 in a thread of its own while the calendar and DynamoDB are read, as the product does.
+    with ThreadPoolExecutor(max_workers=1) as s3:
+        pages = s3.submit(buckets)
+        today = timezone.localdate()
+        span = {"from": (today - CALENDAR_WINDOW[0]).isoformat(), "to": (today + CALENDAR_WINDOW[1]).isoformat()}
+        answer = http.get(f"{url}/api/calendar", params=span, headers={"X-Dashboard-Token": stack.DASHBOARD_TOKEN})
+        for entry in answer.raise_for_status().json()["entries"]:
+            if entry["meeting_point"] != want[entry["charter_id"]]["calendar_entry"]["meeting_point"]:
+                drifted.add(entry["charter_id"])
+        ddb, table, codes = aws_client("dynamodb"), settings.CREW_EVENTS_TABLE, list(want)
+        for start in range(0, len(codes), 100):
+            keys = [
+                {"pk": {"S": event_pk(crew_event_id(c))}, "sk": {"S": EVENT_SK}} for c in codes[start : start + 100]
+            ]
+            while keys:
+                response = ddb.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+                for item in response["Responses"][table]:
+                    if item["notes"]["S"] != want[item["charter_ref"]["S"]]["crew_event"]["notes"]:
+                        drifted.add(item["charter_ref"]["S"])
+                keys = (response.get("UnprocessedKeys") or {}).get(table, {}).get("Keys", [])
+        pages.result()
     return drifted
 
 

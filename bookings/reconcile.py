@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -130,10 +131,15 @@ def drift_report_create(
         .prefetch_related(crew_assignments_prefetch())
         .order_by("starts_at")
     )
-    findings: list[Finding] = []
-    findings += _pages_drift(charters)
-    findings += _calendar_drift(charters, calendar)
-    findings += _crew_events_drift(charters, scc)
+    brands = list(Brand.objects.all())
+    keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
+    # The buckets are read in a thread of their own (S3 only, no database) while this one reads
+    # the calendar and SCC and works out what every target should hold: the report then takes
+    # about as long as its longest read, not the sum of them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-pages") as pool:
+        buckets = pool.submit(_pages_read, brands, charters, keys)
+        others = _calendar_drift(charters, calendar) + _crew_events_drift(charters, scc)
+        findings = _pages_drift(charters, brands, keys, *buckets.result()) + others
     report = DriftReport.objects.create(findings=findings, finding_count=len(findings))
     if repair:
         drift_repair(findings=findings)
@@ -159,20 +165,38 @@ def _finding(kind: str, charter: str, target: str, detail: str) -> Finding:
     return {"kind": kind, "charter": charter, "target": target, "detail": detail}
 
 
-def _pages_drift(charters: list[Charter]) -> list[Finding]:
-    found = []
-    brands = list(Brand.objects.all())
+PagesHeld = dict[int, dict[str, "pages.PageHeld | JadaError | None"]]
+
+
+def _pages_read(
+    brands: list[Brand], charters: list[Charter], keys: dict[int, str]
+) -> tuple[dict[int, set[str]], PagesHeld, list[Finding]]:
+    """Every bucket's listing and every page's HEAD (S3 only: safe in another thread)."""
+    unlisted = []
     elsewhere: dict[int, set[str]] = {}
     for brand in brands:
         try:
             elsewhere[brand.pk] = pages.guest_page_keys(brand=brand)
         except JadaError as exc:
-            found.append(_finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}"))
-    keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
+            unlisted.append(
+                _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}")
+            )
     held_by_brand = {
         brand.pk: pages.guest_pages_held(brand=brand, keys=[keys[c.pk] for c in charters if c.brand_id == brand.pk])
         for brand in brands
     }
+    return elsewhere, held_by_brand, unlisted
+
+
+def _pages_drift(
+    charters: list[Charter],
+    brands: list[Brand],
+    keys: dict[int, str],
+    elsewhere: dict[int, set[str]],
+    held_by_brand: PagesHeld,
+    unlisted: list[Finding],
+) -> list[Finding]:
+    found = list(unlisted)
     for charter in charters:
         key = keys[charter.pk]
         held = held_by_brand[charter.brand_id][key]
