@@ -38,6 +38,7 @@ fmt: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev  ## benchmarks (not part of make test); see docs/performance.md
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cd bench/dynalite && npm ci --no-audit --no-fund --silent  # the DynamoDB stand-in (Node 20; pinned by its lockfile)
 	$(PY) -m bench $(BENCH_ARGS)
 
 # The fault drill (not part of make test; ~5–10 min): a throw-away database jada_chaos, its own

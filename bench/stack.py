@@ -1,7 +1,11 @@
-"""The stack every benchmark measures against: moto on loopback, PostgreSQL, Redis, gunicorn, Celery.
+"""The stack every benchmark measures against: moto and dynalite on loopback, PostgreSQL, Redis, gunicorn, Celery.
 
-One moto ``ThreadedMotoServer`` on 127.0.0.1 (in its own process) serves both the product's path and its baseline,
-so both pay the same stand-in costs. The database (``test_jada_bench``) is dropped and migrated
+One moto ``ThreadedMotoServer`` on 127.0.0.1 (in its own process) serves S3 and CloudFront, and one
+dynalite (``bench/dynalite``, Node) serves DynamoDB (``AWS_ENDPOINT_URL_DYNAMODB``), to both the
+product's path and its baseline, so both pay the same stand-in costs. DynamoDB goes to dynalite
+because its Scan and Query cost is linear in the items read; moto's Scan re-walks the table from
+its first item for every page (quadratic), which capped the sweep at 10,000 items. The tests keep
+moto. The database (``test_jada_bench``) is dropped and migrated
 afresh for each run; Redis DB 10 is flushed. Web server and worker are real subprocesses that
 inherit this process's environment, hence the same settings.
 """
@@ -94,6 +98,51 @@ def moto_start() -> tuple[MotoProcess, str]:
     return server, server.start()
 
 
+DYNALITE_DIR = ROOT / "bench" / "dynalite"
+DYNALITE_BIN = DYNALITE_DIR / "node_modules" / ".bin" / "dynalite"
+
+
+class DynaliteProcess:
+    """dynalite on 127.0.0.1 (in memory), tables ACTIVE at once instead of after dynalite's 500 ms."""
+
+    def __init__(self, *, log: Path) -> None:
+        self._log = log
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> str:
+        node = shutil.which("node")
+        if node is None or not DYNALITE_BIN.exists():
+            raise StackError(
+                "dynalite is not installed: run `npm ci --prefix bench/dynalite` (make bench does), with Node 20."
+            )
+        port = free_port()
+        args = [node, str(DYNALITE_BIN), "--host", "127.0.0.1", "--port", str(port)]
+        args += ["--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
+        with self._log.open("ab") as out:
+            self._proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + 30
+        while not _answers("127.0.0.1", port):
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                raise StackError(f"dynalite did not start on port {port}; see {self._log}")
+            time.sleep(0.1)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            _stop(self._proc)
+
+
+def dynalite_reset() -> None:
+    """Delete every DynamoDB table, so a benchmark starts from nothing (dynalite keeps no files)."""
+    from jada.aws import aws_client
+
+    ddb = aws_client("dynamodb")
+    for page in ddb.get_paginator("list_tables").paginate():
+        for name in page.get("TableNames", []):
+            ddb.delete_table(TableName=name)
+            ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
+
+
 def moto_reset(endpoint: str) -> None:
     """Drop every bucket, table and distribution so a benchmark starts from nothing."""
     import httpx
@@ -101,7 +150,7 @@ def moto_reset(endpoint: str) -> None:
     httpx.post(f"{endpoint}/moto-api/reset", timeout=30).raise_for_status()
 
 
-def environment_prepare(*, endpoint: str, site_url: str) -> None:
+def environment_prepare(*, endpoint: str, dynamodb_endpoint: str, site_url: str) -> None:
     """Fill os.environ before Django starts; subprocesses inherit it."""
     import bcrypt
 
@@ -119,10 +168,11 @@ def environment_prepare(*, endpoint: str, site_url: str) -> None:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "DJANGO_SECURE_COOKIES": "false",
-            "DJANGO_SSL_REDIRECT": "false",  # plain http on loopback: a redirect to https answers nothing
+            "DJANGO_SSL_REDIRECT": "false",  # plain HTTP on loopback, as a TLS-terminating proxy would forward
             "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{DB_NAME}",
             "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
             "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_endpoint,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",

@@ -4,7 +4,8 @@ Product: ``crew.dynamo_sweep.crew_events_sweep()`` — a paginated Scan in paral
 each item deserialised and checked against the allow-list, each leaked item cleaned with one
 conditional ``UpdateItem``. Baseline: the same Scan request pattern (the same number of
 parallel segments, each following its ``LastEvaluatedKey``) with the low-level client and
-nothing done per item. The leaked items are re-leaked (untimed) before every product run, so
+nothing done per item. DynamoDB is dynalite here (``bench/stack.py``): its Scan is linear in
+the items read, so the sweep runs at the issue's 50,000 items. The leaked items are re-leaked (untimed) before every product run, so
 each sweep finds and cleans the same 1 %. Unit: items scanned per second.
 """
 
@@ -27,15 +28,21 @@ def _leaked(item: dict[str, Any]) -> dict[str, Any]:
     return {**item, "revenue": Decimal(1450), "captain_fee": Decimal(300), "notes": LEAKED_NOTES}
 
 
-def _batch_put(items: list[dict[str, Any]]) -> None:
+def _batch_put(items: list[dict[str, Any]], *, threads: int = 1) -> None:
     from django.conf import settings
 
     from jada.aws import aws_client
 
     ddb = aws_client("dynamodb")
-    for start in range(0, len(items), 25):
+
+    def put(start: int) -> None:
         chunk = [{"PutRequest": {"Item": events.serialize(i)}} for i in items[start : start + 25]]
-        ddb.batch_write_item(RequestItems={settings.CREW_EVENTS_TABLE: chunk})
+        while chunk:
+            unsent = ddb.batch_write_item(RequestItems={settings.CREW_EVENTS_TABLE: chunk}).get("UnprocessedItems")
+            chunk = (unsent or {}).get(settings.CREW_EVENTS_TABLE, [])
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(put, range(0, len(items), 25)))
 
 
 def raw_scan(segments: int) -> int:
@@ -70,7 +77,7 @@ def run(ctx: Context) -> harness.Result:
     leaked = [_leaked(item) for item in items[::every]]
     fresh_table()
     with harness.stopwatch() as seeding:
-        _batch_put(items)
+        _batch_put(items, threads=4)
     ctx.log(f"sweep: seeded {len(items):,} items ({len(leaked)} leaked) in {seeding():.1f} s")
     reports: list[dict[str, Any]] = []
     scanned: list[int] = []
@@ -99,7 +106,7 @@ def run(ctx: Context) -> harness.Result:
         what="scrub sweep (parallel paginated Scan, UpdateItem per leaked item)",
         unit="items/s",
         higher_is_better=True,
-        target=0.7,
+        target=0.8,
         product=values[harness.PRODUCT],
         baseline=values[harness.BASELINE],
         sizes={"items": len(items), "leaked": len(leaked), "segments": SWEEP_SEGMENTS},

@@ -21,6 +21,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from bookings.models import Charter, CharterStatus
@@ -80,10 +81,22 @@ def calendar_entry_payload(charter: Charter) -> dict[str, Any]:
     return {name: payload[name] for name in CALENDAR_ENTRY_FIELDS}
 
 
+def crew_assignments_prefetch() -> Prefetch:
+    """For a caller building many crew payloads (the drift report): every charter's crew in one
+    query, in the order ``crew_event_payload`` lists them, instead of one query per charter."""
+    from crew.models import CrewAssignment
+
+    ordered = CrewAssignment.objects.select_related("crew_member").order_by("role", "crew_member__email")
+    return Prefetch("crew_assignments", queryset=ordered)
+
+
 def crew_event_payload(charter: Charter) -> dict[str, Any]:
     """The crew-facing event: operational fields only, free text already scrubbed."""
     zone = charter.brand.zone
-    assignments = charter.crew_assignments.select_related("crew_member").order_by("role", "crew_member__email")
+    if "crew_assignments" in getattr(charter, "_prefetched_objects_cache", {}):
+        assignments: Any = charter.crew_assignments.all()  # crew_assignments_prefetch(): same order
+    else:
+        assignments = charter.crew_assignments.select_related("crew_member").order_by("role", "crew_member__email")
     crew = [{"email": a.crew_member.email, "name": a.crew_member.name, "role": a.role} for a in assignments]
     payload = {
         "charter_ref": charter.code,

@@ -8,7 +8,7 @@
   right brand's bucket and in no other, the SCC event's content, the calendar entry's content.
   It asks ``guestpages`` and the two API clients — it never reads their buckets or tables
   itself — with at most one read per charter per target (the calendar is read as one range,
-  each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
+  SCC events a hundred per request, each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
   re-pushes what drifted.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ from bookings.payloads import (
     TARGET_KINDS,
     calendar_entry_payload,
     charter_is_live,
+    crew_assignments_prefetch,
     crew_event_payload,
     page_is_live,
     target_fingerprint,
@@ -126,12 +128,18 @@ def drift_report_create(
         Charter.objects.select_related("brand", "vessel", "guest_page", "crew_event")
         .filter(Q(status__in=LIVE_STATUSES) | Q(status=CharterStatus.CANCELLED, ends_at__gte=since))
         .filter(Q(guest_page__isnull=False) | Q(calendar_entry__isnull=False) | Q(crew_event__isnull=False))
+        .prefetch_related(crew_assignments_prefetch())
         .order_by("starts_at")
     )
-    findings: list[Finding] = []
-    findings += _pages_drift(charters)
-    findings += _calendar_drift(charters, calendar)
-    findings += _crew_events_drift(charters, scc)
+    brands = list(Brand.objects.all())
+    keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
+    # The buckets are read in a thread of their own (S3 only, no database) while this one reads
+    # the calendar and SCC and works out what every target should hold: the report then takes
+    # about as long as its longest read, not the sum of them.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-pages") as pool:
+        buckets = pool.submit(_pages_read, brands, charters, keys)
+        others = _calendar_drift(charters, calendar) + _crew_events_drift(charters, scc)
+        findings = _pages_drift(charters, brands, keys, *buckets.result()) + others
     report = DriftReport.objects.create(findings=findings, finding_count=len(findings))
     if repair:
         drift_repair(findings=findings)
@@ -157,21 +165,43 @@ def _finding(kind: str, charter: str, target: str, detail: str) -> Finding:
     return {"kind": kind, "charter": charter, "target": target, "detail": detail}
 
 
-def _pages_drift(charters: list[Charter]) -> list[Finding]:
-    found = []
-    brands = list(Brand.objects.all())
+PagesHeld = dict[int, dict[str, "pages.PageHeld | JadaError | None"]]
+
+
+def _pages_read(
+    brands: list[Brand], charters: list[Charter], keys: dict[int, str]
+) -> tuple[dict[int, set[str]], PagesHeld, list[Finding]]:
+    """Every bucket's listing and every page's HEAD (S3 only: safe in another thread)."""
+    unlisted = []
     elsewhere: dict[int, set[str]] = {}
     for brand in brands:
         try:
             elsewhere[brand.pk] = pages.guest_page_keys(brand=brand)
         except JadaError as exc:
-            found.append(_finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}"))
+            unlisted.append(
+                _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}")
+            )
+    held_by_brand = {
+        brand.pk: pages.guest_pages_held(brand=brand, keys=[keys[c.pk] for c in charters if c.brand_id == brand.pk])
+        for brand in brands
+    }
+    return elsewhere, held_by_brand, unlisted
+
+
+def _pages_drift(
+    charters: list[Charter],
+    brands: list[Brand],
+    keys: dict[int, str],
+    elsewhere: dict[int, set[str]],
+    held_by_brand: PagesHeld,
+    unlisted: list[Finding],
+) -> list[Finding]:
+    found = list(unlisted)
     for charter in charters:
-        key = pages.guest_page_object_key(charter)
-        try:
-            held = pages.guest_page_held(brand=charter.brand, bucket=charter.brand.bucket, key=key)
-        except JadaError as exc:
-            found.append(_finding("unchecked", charter.code, "guest_page", exc.message))
+        key = keys[charter.pk]
+        held = held_by_brand[charter.brand_id][key]
+        if isinstance(held, JadaError):
+            found.append(_finding("unchecked", charter.code, "guest_page", held.message))
             continue
         where = f"s3://{charter.brand.bucket}/{key}"
         if held is None and page_is_live(charter):
@@ -239,10 +269,19 @@ def _crew_events_drift(charters: list[Charter], scc: Any) -> list[Finding]:
         client = scc or scc_client()
     except JadaError as exc:
         return [_finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")]
+    try:
+        held = client.events_find([c.code for c in charters]) if charters else {}
+    except JadaError as exc:
+        return [_finding("unchecked", "", "crew_event", f"SCC could not be read: {exc.message}")]
     for charter in charters:
         row = getattr(charter, "crew_event", None)
         try:
-            event = client.event_get(row.remote_id) if row and row.remote_id else client.event_find(charter.code)
+            if held is not None:  # read a hundred at a time; else (a legacy SCC) one by one
+                event = held.get(charter.code)
+            elif row and row.remote_id:
+                event = client.event_get(row.remote_id)
+            else:
+                event = client.event_find(charter.code)
         except JadaError as exc:
             found.append(_finding("unchecked", charter.code, "crew_event", exc.message))
             continue

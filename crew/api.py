@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import APIKeyHeader
 from pydantic import StrictInt, StrictStr
 
 from crew import services
-from crew.dynamo import crew_event_get, crew_event_id
+from crew.dynamo import crew_event_id
+from crew.dynamo_sweep import READ_BATCH_SIZE, crew_events_get
 from crew.service_key import FAILURE_WINDOW_SECONDS, KeyCheck, service_key_check
 from crew.validation import MAX_CREW, TEXT_LIMITS, FieldError, charter_ref_clean
 from jada.api import not_allowed
@@ -98,12 +99,16 @@ def crew_event_write(request: HttpRequest, payload: CrewEventIn) -> Status:
     return Status(201 if created else 200, event)
 
 
-@router.get("/events", summary="The event of ?charter_ref= (a list of at most one)")
-def crew_events_find(request: HttpRequest, charter_ref: str | None = None) -> dict[str, Any]:
-    if charter_ref is None:
+@router.get("/events", summary="The events of ?charter_ref= (repeat it for up to 100 charters)")
+def crew_events_find(request: HttpRequest, charter_ref: Query[list[str] | None] = None) -> dict[str, Any]:
+    """At most one event per ``charter_ref`` given, in no particular order. ``looked_up`` says how
+    many references were read, so a client can tell this server from one that reads only one."""
+    if not charter_ref:
         raise FieldError("charter_ref", "Give ?charter_ref=<reference>; the whole table is not listed.")
-    found = crew_event_get(crew_event_id(charter_ref_clean(charter_ref)))
-    return {"events": [found] if found else []}
+    if len(charter_ref) > READ_BATCH_SIZE:
+        raise FieldError("charter_ref", f"Give at most {READ_BATCH_SIZE} charter_ref values per request.")
+    found = crew_events_get(crew_event_id(charter_ref_clean(ref)) for ref in charter_ref)
+    return {"events": list(found.values()), "looked_up": len(charter_ref)}
 
 
 @router.get("/events/{event_id}", url_name="scc-event", summary="Read one event")

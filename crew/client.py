@@ -37,6 +37,7 @@ from jada.http import JsonApiClient, secret_digest, shared_client
 
 CDN_SUFFIXES = (".cloudfront.net",)
 SECRET_KEY_TTL_SECONDS = 300
+EVENTS_PER_REQUEST = 100  # what the SCC API reads in one request (one BatchGetItem)
 
 
 def scc_base_url_check(base_url: str) -> str:
@@ -123,6 +124,19 @@ class SccClient(JsonApiClient):
         found = self._json(self._request("GET", f"{self.base_url}/events", params={"charter_ref": charter_ref}))
         events = found.get("events")
         return events[0] if isinstance(events, list) and events and isinstance(events[0], dict) else None
+
+    def events_find(self, charter_refs: list[str]) -> dict[str, dict[str, Any]] | None:
+        """The events of ``charter_refs`` by charter_ref (absent: no event), 100 a request; None
+        when the server reads only one reference per request (a legacy SCC): ask one by one."""
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(charter_refs), EVENTS_PER_REQUEST):
+            chunk = charter_refs[start : start + EVENTS_PER_REQUEST]
+            answer = self._json(self._request("GET", f"{self.base_url}/events", params={"charter_ref": chunk}))
+            events = answer.get("events")
+            if answer.get("looked_up") != len(chunk) or not isinstance(events, list):
+                return None
+            found.update({str(e.get("charter_ref", "")).upper(): e for e in events if isinstance(e, dict)})
+        return found
 
     def event_patch(self, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         return self._json(self._request("PATCH", self._event_url(event_id), json=changes))

@@ -1,10 +1,15 @@
-"""Whole-table work on the crew-events table: the re-scrub sweep and the first-sync backfill.
+"""Whole-table work on the crew-events table: the re-scrub sweep, the first-sync backfill, batch reads.
 
 The sweep is the second line of defence behind write-time allow-listing: whatever reached the
 table by another path (a hand edit in the console, an old writer, a restore) is found by a
 paginated, parallel Scan (one thread per segment, each following its own
 ``LastEvaluatedKey``) and cleaned item by item with the same conditional ``UpdateItem`` the
 write path uses. It reports what it found, so a leak is visible, not just silently fixed.
+Each item is first judged on its wire form (``_wire_item_clean``): attribute names against the
+allow-list, and every string through ``crew.money_check`` once per *distinct* string per sweep
+(crew members, vessels, meeting points and notes repeat across items). Only an item that fast
+check does not pass is deserialised and judged by ``crew.dynamo.crew_item_problems``, which
+stays the authority; the fast check may only say "clean" where that one would.
 
 The backfill writes many events at once with ``BatchWriteItem`` (25 per request, unprocessed
 items re-sent, as boto3's ``batch_writer`` does), through the low-level client with items
@@ -27,7 +32,9 @@ from boto3.dynamodb.types import TypeDeserializer
 from django.conf import settings
 
 from crew import dynamo
-from crew.crew_facing import crew_facing
+from crew.crew_facing import CREW_ENTRY_FIELDS, CREW_FACING_FIELDS, FREE_TEXT_FIELDS, crew_facing
+from crew.money_check import money_findings, record_money_findings
+from crew.scrub import scrub_text
 from jada.aws import aws_client
 
 logger = logging.getLogger(__name__)
@@ -35,6 +42,7 @@ logger = logging.getLogger(__name__)
 SWEEP_SEGMENTS = 4
 MAX_REPORTED_ITEMS = 50
 BATCH_SIZE = 25  # BatchWriteItem's limit
+READ_BATCH_SIZE = 100  # BatchGetItem's limit
 
 
 @dataclass
@@ -72,8 +80,9 @@ class SweepReport:
 
 def crew_events_sweep(*, segments: int = SWEEP_SEGMENTS, page_size: int | None = None) -> SweepReport:
     """Scan the whole table in ``segments`` parallel segments and scrub every dirty item."""
+    verdicts: dict[Any, bool] = {}  # distinct string or crew entry -> clean; shared by the segments
     with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="crew-sweep") as pool:
-        parts = list(pool.map(lambda s: _sweep_segment(s, segments, page_size), range(segments)))
+        parts = list(pool.map(lambda s: _sweep_segment(s, segments, page_size, verdicts), range(segments)))
     report = SweepReport()
     for part in parts:
         report.merge(part)
@@ -91,7 +100,7 @@ def crew_events_sweep(*, segments: int = SWEEP_SEGMENTS, page_size: int | None =
     return report
 
 
-def _sweep_segment(segment: int, total: int, page_size: int | None) -> SweepReport:
+def _sweep_segment(segment: int, total: int, page_size: int | None, verdicts: dict[Any, bool]) -> SweepReport:
     ddb = aws_client("dynamodb")
     report = SweepReport()
     params: dict[str, Any] = {"TableName": settings.CREW_EVENTS_TABLE, "Segment": segment, "TotalSegments": total}
@@ -101,8 +110,10 @@ def _sweep_segment(segment: int, total: int, page_size: int | None) -> SweepRepo
     deserializer = TypeDeserializer()
     for page in paginator.paginate(**params):
         for raw in page.get("Items", []):
-            item = {name: deserializer.deserialize(value) for name, value in raw.items()}
             report.scanned += 1
+            if _wire_item_clean(raw, verdicts):
+                continue
+            item = {name: deserializer.deserialize(value) for name, value in raw.items()}
             if not dynamo.crew_item_problems(item):
                 continue
             report.dirty += 1
@@ -115,6 +126,52 @@ def _sweep_segment(segment: int, total: int, page_size: int | None) -> SweepRepo
                 report.removed_attributes.update(result.removed)
                 report.rewritten_fields.update(result.rewritten)
     return report
+
+
+# Field names are money-checked too (record_money_findings); ours never are, but ask, not assume.
+_NAMES_CLEAN = not any(record_money_findings({name: 0}) for name in (*CREW_FACING_FIELDS, *CREW_ENTRY_FIELDS))
+_ENTRY_KEYS = frozenset(CREW_ENTRY_FIELDS)
+
+
+def _text_clean(text: str, verdicts: dict[Any, bool]) -> bool:
+    verdict = verdicts.get(text)
+    if verdict is None:
+        verdict = verdicts[text] = not money_findings(text)
+    return verdict
+
+
+def _entry_clean(entry: dict[str, Any], verdicts: dict[Any, bool]) -> bool:
+    """A crew entry exactly as ``crew_facing`` leaves one ({email, name, role}, scrubbed), money-free."""
+    fields = entry.get("M")
+    if fields is None or fields.keys() != _ENTRY_KEYS or not all("S" in v and len(v) == 1 for v in fields.values()):
+        return False
+    email, name, role = fields["email"]["S"], fields["name"]["S"], fields["role"]["S"]
+    key = ("crew", email, name, role)
+    verdict = verdicts.get(key)
+    if verdict is None:
+        scrubbed = scrub_text(name) == name and scrub_text(role) == role
+        verdict = verdicts[key] = scrubbed and all(_text_clean(t, verdicts) for t in (email, name, role))
+    return verdict
+
+
+def _wire_item_clean(raw: dict[str, Any], verdicts: dict[Any, bool]) -> bool:
+    """True only where ``crew_item_problems`` would find nothing; anything unusual says False
+    (the caller then deserialises the item and asks it)."""
+    if not _NAMES_CLEAN or not raw.keys() <= dynamo.ITEM_ATTRIBUTES:
+        return False
+    for name in CREW_FACING_FIELDS:
+        value = raw.get(name)
+        if value is None:
+            continue
+        if name == "crew":
+            if "L" not in value or not all(_entry_clean(entry, verdicts) for entry in value["L"]):
+                return False
+        elif "S" in value:
+            if not _text_clean(value["S"], verdicts):
+                return False
+        elif "N" not in value or name in FREE_TEXT_FIELDS:
+            return False
+    return True
 
 
 def crew_events_backfill(events: Iterable[dict[str, Any]]) -> int:
@@ -155,3 +212,26 @@ def _batch_send(ddb: Any, name: str, pending: dict[tuple[str, str], dict[str, An
     for request in (response.get("UnprocessedItems") or {}).get(name, []):
         item = request["PutRequest"]["Item"]
         pending.setdefault((item["pk"]["S"], item["sk"]["S"]), request)
+
+
+def crew_events_get(event_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The crew-facing events among ``event_ids`` that exist, by id: ``BatchGetItem``, 100 keys a
+    request, consistent reads, unprocessed keys asked again. The drift report reads every live
+    charter's event; one GetItem each would be a request per charter."""
+    ddb = aws_client("dynamodb")
+    name = str(settings.CREW_EVENTS_TABLE)
+    wanted = sorted({i for i in event_ids if isinstance(i, str) and dynamo.EVENT_ID_RE.fullmatch(i)})
+    deserializer = TypeDeserializer()
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), READ_BATCH_SIZE):
+        keys = [
+            {"pk": {"S": dynamo.event_pk(i)}, "sk": {"S": dynamo.EVENT_SK}}
+            for i in wanted[start : start + READ_BATCH_SIZE]
+        ]
+        while keys:
+            response = ddb.batch_get_item(RequestItems={name: {"Keys": keys, "ConsistentRead": True}})
+            for raw in response.get("Responses", {}).get(name, []):
+                event = crew_facing({k: deserializer.deserialize(v) for k, v in raw.items()})
+                found[str(event["id"])] = event
+            keys = (response.get("UnprocessedKeys") or {}).get(name, {}).get("Keys", [])
+    return found

@@ -20,7 +20,6 @@ decides. ``money_findings`` returns short reasons (empty list = clean) so the ho
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 
@@ -82,23 +81,20 @@ UNIT_WORDS = _words("""guest guests people person persons pax adult adults kid k
 RATE_UNITS = _words("day hr hour h night week person head pax guest trip charter")
 
 
-@dataclass(frozen=True)
 class _Token:
-    kind: str
-    text: str
+    """One token: its kind (the group name), its text, and ``bare``: lower case, without a
+    trailing full stop or colon ("Fee:" and "fee" are one word). Computed once per token."""
 
-    @property
-    def bare(self) -> str:
-        """Lower case, without a trailing full stop or colon: "Fee:" and "fee" are one word."""
-        return self.text.lower().rstrip(".:")
+    __slots__ = ("bare", "kind", "text")
+
+    def __init__(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.text = text
+        self.bare = text.lower().rstrip(".:")
 
 
 def _tokens(text: str) -> list[_Token]:
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "punct"
-        tokens.append(_Token(kind, match.group()))
-    return tokens
+    return [_Token(match.lastgroup or "punct", match.group()) for match in _TOKEN.finditer(text)]
 
 
 def _is_number(token: _Token) -> bool:
@@ -153,9 +149,17 @@ class _Text:
 _AFTER_GRAND = _words("for to in each cash total plus and or if on at the a an tip")
 
 
+# A text that is one token of these kinds (a timestamp, an identifier, a phone number) can meet
+# none of the rules below, which all need a currency marker, a number or a word.
+_INERT_ALONE = frozenset({"phone", "datetime", "time", "date", "ident"})
+
+
 def money_findings(text: str) -> list[str]:
     """Why ``text`` may still show money to crew; an empty list means it looks clean."""
     if not text:
+        return []
+    whole = _TOKEN.match(text)  # the first token finditer would yield
+    if whole is not None and whole.end() == len(text) and whole.lastgroup in _INERT_ALONE:
         return []
     doc = _Text(text)
     findings: list[str] = []

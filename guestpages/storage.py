@@ -19,7 +19,7 @@ from storages.backends.s3 import S3Storage
 from storages.utils import clean_name, is_seekable
 
 from guestpages.errors import BrandMisconfigured
-from jada.aws import aws_client, aws_config, aws_is_not_found, aws_reset_register
+from jada.aws import aws_client, aws_config, aws_endpoint_url, aws_is_not_found, aws_reset_register
 
 if TYPE_CHECKING:
     from bookings.models import Brand
@@ -32,8 +32,8 @@ _TEMPLATE_RE = re.compile(r"^[A-Za-z0-9_./-]*\{code\}[A-Za-z0-9_./-]*\.html$")
 
 
 def aws_is_stand_in() -> bool:
-    """True when ``AWS_ENDPOINT_URL`` points at a local stand-in (moto), never at real AWS."""
-    endpoint = settings.AWS_ENDPOINT_URL
+    """True when S3 points at a local stand-in (moto; ``AWS_ENDPOINT_URL``), never at real AWS."""
+    endpoint = aws_endpoint_url("s3")
     if not endpoint:
         return False
     host = (urlsplit(endpoint).hostname or "").lower()
@@ -118,7 +118,7 @@ def brand_storage(brand: Brand, *, cache_control: str = GUEST_PAGE_CACHE_CONTROL
     """
     if not brand.bucket:
         raise BrandMisconfigured(f"Brand {brand.slug!r} has no bucket; set one in the admin.")
-    key = (brand.pk, brand.bucket, brand.region, settings.AWS_ENDPOINT_URL, cache_control)
+    key = (brand.pk, brand.bucket, brand.region, aws_endpoint_url("s3"), cache_control)
     with _storages_lock:
         storage = _storages.get(key)
         if storage is None:
@@ -130,7 +130,7 @@ def _storage_build(brand: Brand, cache_control: str) -> S3Storage:
     return GuestPageStorage(
         bucket_name=brand.bucket,
         region_name=brand.region,
-        endpoint_url=settings.AWS_ENDPOINT_URL,
+        endpoint_url=aws_endpoint_url("s3"),
         default_acl=None,
         querystring_auth=False,
         file_overwrite=True,

@@ -1,9 +1,13 @@
 """The one factory for boto3 clients and resources, and the one classification of AWS errors.
 
 Every AWS call in the project goes through here so that ``AWS_ENDPOINT_URL`` (moto locally and
-in tests, unset for real AWS) and the retry policy are applied everywhere. Clients are cached
-per (service, region, endpoint); ``aws_clients_reset()`` drops them when a test starts a new
-moto mock, since a client made before the mock would bypass it.
+in tests, unset for real AWS) and the retry policy are applied everywhere. A service-specific
+``AWS_ENDPOINT_URL_<SERVICE>`` (botocore's own convention, e.g. ``AWS_ENDPOINT_URL_DYNAMODB``)
+overrides it for that service alone: the benchmarks point DynamoDB at dynalite and everything
+else at moto. botocore would read those variables itself, but only when no ``endpoint_url`` is
+passed, and we always pass one. Clients are cached per (service, region, endpoint);
+``aws_clients_reset()`` drops them when a test starts a new moto mock, since a client made
+before the mock would bypass it.
 
 ``aws_is_transient`` and ``aws_is_not_found`` are the only places that read AWS error codes to
 decide whether a retry may help or whether a thing is simply absent; every adapter asks them.
@@ -25,6 +29,7 @@ from botocore.exceptions import (
     ParamValidationError,
     UnknownServiceError,
 )
+from botocore.utils import CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES, SERVICE_NAME_ALIASES
 from django.conf import settings
 
 from jada.errors import RemoteError
@@ -42,12 +47,25 @@ _resources: dict[tuple[str, str, str | None], Any] = {}
 _reset_hooks: list[Callable[[], None]] = []
 
 
-def aws_endpoint_url() -> str | None:
+def aws_service_env_suffix(service: str) -> str:
+    """The ``<SERVICE>`` of ``AWS_ENDPOINT_URL_<SERVICE>`` for a client name, as botocore spells it
+    (``dynamodb`` → ``DYNAMODB``, ``secretsmanager`` → ``SECRETS_MANAGER``)."""
+    name = SERVICE_NAME_ALIASES.get(service, service)
+    return CLIENT_NAME_TO_HYPHENIZED_SERVICE_ID_OVERRIDES.get(name, name).replace("-", "_").upper()
+
+
+def aws_endpoint_url(service: str | None = None) -> str | None:
+    """Where ``service``'s clients point: its own ``AWS_ENDPOINT_URL_<SERVICE>``, else
+    ``AWS_ENDPOINT_URL``, else None (real AWS)."""
+    if service is not None:
+        own = settings.AWS_SERVICE_ENDPOINT_URLS.get(aws_service_env_suffix(service))
+        if own:
+            return str(own)
     return settings.AWS_ENDPOINT_URL
 
 
 def _key(service: str, region: str | None) -> tuple[str, str, str | None]:
-    return (service, region or str(settings.AWS_DEFAULT_REGION), aws_endpoint_url())
+    return (service, region or str(settings.AWS_DEFAULT_REGION), aws_endpoint_url(service))
 
 
 def _session() -> Any:

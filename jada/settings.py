@@ -7,6 +7,7 @@ to fix them (``jada/env.py``).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -157,6 +158,13 @@ STORAGES = {
 
 # --- AWS -----------------------------------------------------------------------------------
 AWS_ENDPOINT_URL = env_url("AWS_ENDPOINT_URL")
+# botocore's per-service override, e.g. AWS_ENDPOINT_URL_DYNAMODB: that service alone points there
+# (jada/aws.py), keyed by the <SERVICE> suffix. The benchmarks send DynamoDB to dynalite this way.
+AWS_SERVICE_ENDPOINT_URLS = {
+    name.removeprefix("AWS_ENDPOINT_URL_"): env_url(name)
+    for name in sorted(os.environ)
+    if name.startswith("AWS_ENDPOINT_URL_") and env_str(name)
+}
 AWS_DEFAULT_REGION = env_str("AWS_DEFAULT_REGION", "us-west-2")
 CREW_EVENTS_TABLE = env_str("CREW_EVENTS_TABLE", "scc-events-dev")
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from bookings.calendar_client import CalendarClient
 from bookings.models import Brand, Charter, DriftReport
+from bookings.payloads import crew_assignments_prefetch
 from bookings.tests.live import crew_event, page_html
 from crew.client import SccClient
 from jada.aws import aws_client
@@ -74,3 +75,35 @@ def test_redrive_prints_how_many_of_each(confirmed: Charter) -> None:
     lines = out.getvalue()
     assert "guest page: 0" in lines and "calendar entry: 0" in lines and "crew event: 0" in lines
     assert "guest messages:" in lines
+
+
+def test_crew_events_are_read_a_hundred_per_request(confirmed: Charter, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = SccClient._request
+
+    def counted(self: SccClient, method: str, url: str, **kwargs: object) -> object:
+        asked.append(f"{method} {url.rsplit('/api/scc', 1)[-1]}")
+        return real(self, method, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SccClient, "_request", counted)
+    code, out = drift()
+    assert code == 0, out
+    assert asked == ["GET /events"]  # one batch read for every charter, no per-charter GET
+
+
+def test_the_report_reads_every_charters_crew_in_one_query(confirmed: Charter) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bookings.payloads import crew_event_payload
+    from crew.models import CrewRole
+    from crew.tests.factories import CrewAssignmentFactory, CrewMemberFactory
+
+    for email, role in (("zed@example.com", CrewRole.DECKHAND), ("amy@example.com", CrewRole.CAPTAIN)):
+        CrewAssignmentFactory(charter=confirmed, crew_member=CrewMemberFactory(email=email), role=role)
+    with CaptureQueriesContext(connection) as queries:
+        drift()  # finds the crew added here, behind the flow's back; what counts is the queries
+    assert sum("crew_crewassignment" in q["sql"] for q in queries.captured_queries) == 1
+    prefetched = Charter.objects.prefetch_related(crew_assignments_prefetch()).get(pk=confirmed.pk)
+    plain = crew_event_payload(Charter.objects.get(pk=confirmed.pk))
+    assert crew_event_payload(prefetched) == plain and len(plain["crew"]) >= 2

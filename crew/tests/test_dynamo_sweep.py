@@ -119,3 +119,73 @@ def test_backfill_resends_unprocessed_items(table: Any, monkeypatch: pytest.Monk
     assert [len(batch) for batch in sent] == [25, 7]
     assert sent[1][:2] == sent[0][-2:]  # re-sent first, with the rest
     assert len(dynamo.crew_events_for_member("cass@example.com")) == 15
+
+
+_CLEAN = {
+    "pk": "EVENT#evt_1",
+    "sk": "EVENT",
+    "id": "evt_1",
+    "charter_ref": "QUICK1",
+    "title": "Sunset sail #4",
+    "starts_at": "2027-05-01T17:00:00+00:00",
+    "vessel": "JADA",
+    "meeting_point": "Dock 7",
+    "guest_count": 6,
+    "crew": [{"email": "cass@example.com", "name": "Cass", "role": "captain"}],
+    "notes": "Party of 6, meet 14:00 at dock 7.",
+    "status": "confirmed",
+    "version": 3,
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"revenue": 1450},
+        {"notes": "Revenue $1,450, captain fee $300"},
+        {"title": "Tip 20% for the captain"},
+        {"title": 4},
+        {"notes": None},
+        {"meeting_point": ["Dock 7"]},
+        {"crew": [{"email": "cass@example.com", "name": "Cass", "role": "captain", "fee": "300"}]},
+        {"crew": [{"email": "cass@example.com", "name": "Cass gets $300", "role": "captain"}]},
+        {"crew": [{"email": "cass@example.com", "role": "captain"}]},
+        {"crew": [{"name": "Cass", "role": "captain"}]},
+        {"crew": "cass@example.com"},
+        {"id": 7},
+        {"delivery_state": "pending"},
+    ],
+)
+def test_the_sweeps_wire_check_says_clean_only_where_the_item_check_does(changes: dict[str, Any]) -> None:
+    from boto3.dynamodb.types import TypeSerializer
+
+    from crew.dynamo_sweep import _wire_item_clean
+
+    item = {k: v for k, v in {**_CLEAN, **changes}.items() if v is not None}
+    wire = {k: TypeSerializer().serialize(v) for k, v in item.items()}
+    verdicts: dict[Any, bool] = {}
+    first = _wire_item_clean(wire, verdicts)
+    assert first == _wire_item_clean(wire, verdicts)  # a remembered verdict is the same verdict
+    if first:
+        assert dynamo.crew_item_problems(item) == []
+    if not changes or changes.keys() <= {"delivery_state", "id"}:
+        assert first, "a clean item must take the fast path"
+
+
+def test_a_sweep_checks_each_distinct_string_once(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from crew import dynamo_sweep
+
+    for n in range(6):
+        dynamo.crew_event_write(_event(f"SAME{n}", notes="Meet at dock 7 at 14:00."))
+    checked: list[str] = []
+    real = dynamo_sweep.money_findings
+
+    def counted(text: str) -> list[str]:
+        checked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(dynamo_sweep, "money_findings", counted)
+    report = crew_events_sweep()
+    assert report.scanned == 12 and report.dirty == 0
+    assert checked.count("Meet at dock 7 at 14:00.") == 1

@@ -161,6 +161,22 @@ def test_read_by_id_and_by_charter_ref(scc: SccClient, raw: httpx.Client) -> Non
     assert no_filter.status_code == 400 and no_filter.json()["field"] == "charter_ref"
 
 
+def test_many_events_are_read_by_charter_ref_a_hundred_at_a_time(scc: SccClient, raw: httpx.Client) -> None:
+    created = {ref: scc.event_upsert(event_payload(charter_ref=ref)) for ref in ("ALPHA1", "BRAVO2", "CHARLIE3")}
+    refs = ["alpha1", "BRAVO2", "NOSUCH", "CHARLIE3"] + [f"MISSING{n}" for n in range(120)]
+    found = scc.events_find(refs)
+    assert found == {ref: created[ref] for ref in ("ALPHA1", "BRAVO2", "CHARLIE3")}
+    too_many = raw.get("/events", params={"charter_ref": [f"R{n}" for n in range(101)]}, headers={"X-Service-Key": KEY})
+    assert too_many.status_code == 400 and too_many.json()["field"] == "charter_ref"
+
+
+def test_a_server_that_reads_one_ref_per_request_is_told_apart(scc: SccClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    scc.event_upsert(event_payload(charter_ref="ALPHA1"))
+    legacy = {"events": [scc.event_find("ALPHA1")]}  # what a legacy SCC answers: one event, no count
+    monkeypatch.setattr(SccClient, "_json", lambda self, response: legacy)
+    assert scc.events_find(["ALPHA1", "BRAVO2"]) is None
+
+
 def test_unknown_fields_are_ignored_and_never_stored(scc: SccClient, table: Any) -> None:
     created = scc.event_upsert(
         event_payload(revenue=1450, captain_fee=300, price="$1,450", id="evt_forged", updated_at="1999", payout=9)

@@ -127,3 +127,14 @@ def test_identifiers_are_never_money(ref: str, member: int) -> None:
 @pytest.mark.parametrize("ref", ["CF3TIP4", "FEE7REV", "TIP4CAD"])
 def test_codes_that_spell_financial_words_are_clean(ref: str) -> None:
     assert record_money_findings({"charter_ref": ref, "id": "evt_3cf9fee0cad1a2b3c4d5"}) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2027-05-01T17:00:00+00:00", "14:00", "5/30", "evt_3cf9a0b1", "K7PQ2ZD", "(619) 555-0100", "$300", "300", "fee"],
+)
+def test_the_single_token_shortcut_agrees_with_the_full_reading(text: str) -> None:
+    from crew import money_check
+
+    full = money_check.money_findings(text + " ")  # a trailing space: no longer one token, full path
+    assert money_check.money_findings(text) == full
