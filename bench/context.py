@@ -49,7 +49,7 @@ QUICK_SIZES: dict[str, float] = {
     "intake_messages": 100,
     "throughput": 30,
     "throughput_workers": 3,
-    "tables": 10_000,
+    "tables": 5_000,
     "tables_small": 1_000,
     "tables_portal_events": 50,
     "drift": 1_000,
