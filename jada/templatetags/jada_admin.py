@@ -14,4 +14,3 @@ def office_today() -> Any:
     from bookings.today import office_today as build
 
     return build()
-
