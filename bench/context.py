@@ -51,7 +51,7 @@ QUICK_SIZES: dict[str, float] = {
     "throughput_workers": 3,
     "tables": 5_000,
     "tables_small": 1_000,
-    "tables_portal_events": 50,
+    "tables_portal_events": 20,
     "drift": 1_000,
     "cdn_pages": 500,
     "memory_requests": 1_000,
