@@ -213,12 +213,17 @@ def django_start() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def _wait_http(url: str, proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
+def wait_http(url: str, *, timeout: float = 60) -> None:
+    """Wait until ``url`` answers (a server started with ``wait=False``)."""
+    _wait_http(url, None, timeout=timeout)
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes] | None, *, timeout: float = 60) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
+        if proc is not None and proc.poll() is not None:
             raise StackError(f"{proc.args!r} exited with {proc.returncode} before answering {url}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=1).status_code < 500:
@@ -238,8 +243,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(port: int, *, workers: int = 2, log: Path) -> Iterator[str]:
-    """gunicorn with ``workers`` sync workers on loopback, serving bench.settings; yields its URL."""
+def gunicorn(port: int, *, workers: int = 2, log: Path, wait: bool = True) -> Iterator[str]:
+    """gunicorn with ``workers`` sync workers on loopback, serving bench.settings; yields its URL
+    once it answers (at once with ``wait=False``: the caller does other work, then ``wait_http``)."""
     url = f"http://127.0.0.1:{port}"
     args = [
         str(VENV_BIN / "gunicorn"),
@@ -253,7 +259,8 @@ def gunicorn(port: int, *, workers: int = 2, log: Path) -> Iterator[str]:
     with log.open("ab") as out:
         proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
     try:
-        _wait_http(f"{url}/healthz", proc)
+        if wait:
+            _wait_http(f"{url}/healthz", proc)
         yield url
     finally:
         _stop(proc)

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from bookings import flow
 from bookings.admin_crew_view import CrewViewMixin
 from bookings.admin_roles import MoneyHiddenMixin
+from bookings.admin_rows import CheapRowsMixin
 from bookings.admin_targets import CharterTargetsMixin, TargetStateFilter, target_badge
 from bookings.conflicts_admin import ConflictFilter
 from bookings.models import (
@@ -103,7 +104,7 @@ admin.site.register(CrewMember, CrewMemberFollowAdmin)
 
 
 @admin.register(Charter)
-class CharterAdmin(MoneyHiddenMixin, CrewViewMixin, CharterTargetsMixin, admin.ModelAdmin):
+class CharterAdmin(MoneyHiddenMixin, CheapRowsMixin, CrewViewMixin, CharterTargetsMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "guest_name",

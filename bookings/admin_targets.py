@@ -8,6 +8,7 @@ by ``bookings.targets.target_status`` — green only when it holds the charter's
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -39,7 +40,12 @@ _COLOURS = {
 
 def target_badge(label: str, row: object) -> SafeString:
     """A coloured badge with the target's derived state ("none" when it was never created)."""
-    status = target_status(row)  # type: ignore[arg-type]
+    return _badge(label, target_status(row))  # type: ignore[arg-type]
+
+
+@functools.cache
+def _badge(label: str, status: str) -> SafeString:
+    """The badge's HTML depends only on the label and the state: built once per pair, not per row."""
     words = STATUS_LABELS[status]
     return format_html(
         '<span class="jada-badge jada-{}" title="{}: {}" style="color:#fff;background:{};padding:1px 6px;'

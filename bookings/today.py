@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
+from bookings.admin_targets import target_badge
 from bookings.models import Charter, CharterConflict, CharterStatus, DriftReport
 from bookings.targets import TARGET_MODELS, out_of_date_q
 from crew.models import CrewNotification, NotificationState
@@ -33,6 +36,7 @@ class CharterLine:
     zone: str
     targets: list[tuple[str, Any]]
     url: str
+    badges: SafeString
 
 
 @dataclass
@@ -57,16 +61,22 @@ class OfficeToday:
     office_zone: str
 
 
-def _line(charter: Charter) -> CharterLine:
+_PK = "0000"  # stands for the key in the change URL, reversed once per page rather than once per line
+
+
+def _line(charter: Charter, change_url: str) -> CharterLine:
+    """``change_url`` is the charter change URL reversed with ``_PK`` in place of the key."""
     zone = ZoneInfo(charter.brand.time_zone)
     starts, ends = charter.starts_at.astimezone(zone), charter.ends_at.astimezone(zone)
+    targets = [(label, getattr(charter, kind, None)) for kind, label in TARGETS]
     return CharterLine(
         charter=charter,
         starts=starts.strftime("%H:%M"),
         ends=ends.strftime("%H:%M"),
         zone=starts.tzname() or charter.brand.time_zone,
-        targets=[(label, getattr(charter, kind, None)) for kind, label in TARGETS],
-        url=reverse("admin:bookings_charter_change", args=[charter.pk]),
+        targets=targets,
+        url=change_url.replace(f"/{_PK}/", f"/{charter.pk}/", 1),
+        badges=format_html_join("", "{} ", ((target_badge(label, row),) for label, row in targets)),
     )
 
 
@@ -155,9 +165,10 @@ def office_today(*, now: datetime | None = None) -> OfficeToday:
         .order_by("vessel__name", "starts_at")
     )
     days = [Day("Today", today), Day("Tomorrow", today + timedelta(days=1))]
+    change_url = reverse("admin:bookings_charter_change", args=[_PK])
     for charter in charters:
         day = days[0] if charter.starts_at.astimezone(office_zone).date() == today else days[1]
-        day.vessels.setdefault(charter.vessel.name, []).append(_line(charter))
+        day.vessels.setdefault(charter.vessel.name, []).append(_line(charter, change_url))
 
     changelist = reverse("admin:bookings_charter_changelist")
     week = Charter.objects.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=7))

@@ -70,3 +70,16 @@ def test_index_queries_do_not_grow_with_charters(office: Client, django_assert_m
         CharterFactory(starts_at=_at(0, hour), ends_at=_at(0, hour) + timedelta(minutes=50))
     with django_assert_max_num_queries(25):
         assert office.get("/admin/").status_code == 200
+
+
+def test_index_lines_link_each_charter_and_show_its_three_badges(office: Client) -> None:
+    from django.urls import reverse
+
+    from bookings.admin_targets import target_badge
+
+    charters = [CharterFactory(starts_at=_at(0, h), ends_at=_at(0, h + 1)) for h in (9, 13)]
+    page = GuestPage.objects.create(charter=charters[0], sync_state=SyncState.FAILED)
+    html = office.get("/admin/").content.decode()
+    for charter in charters:
+        assert f'<a href="{reverse("admin:bookings_charter_change", args=[charter.pk])}">{charter.code}</a>' in html
+    assert f"{target_badge('Guest page', page)} {target_badge('Calendar', None)} " in html
