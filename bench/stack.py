@@ -217,7 +217,7 @@ def celery_worker(*, concurrency: int = 2, log: Path) -> Iterator[None]:
         "-A",
         "jada",
         "worker",
-        "--loglevel=WARNING",
+        os.environ.get("JADA_BENCH_WORKER_LOGLEVEL", "--loglevel=WARNING"),
         f"--concurrency={concurrency}",
         "--without-gossip",
         "--without-mingle",
