@@ -93,9 +93,7 @@ def crew_overlaps(*, charter: Charter) -> list[tuple[Any, Charter]]:
     # One query for the whole crew (not one per member), then listed member by member.
     others = (
         CrewAssignment.objects.select_related("charter__brand", "charter__vessel")
-        .filter(
-            crew_member__in=members, charter__starts_at__lt=charter.ends_at, charter__ends_at__gt=charter.starts_at
-        )
+        .filter(crew_member__in=members, charter__starts_at__lt=charter.ends_at, charter__ends_at__gt=charter.starts_at)
         .exclude(charter_id=charter.pk)
         .exclude(charter__status=CharterStatus.CANCELLED)
         .order_by("charter__starts_at", "pk")
