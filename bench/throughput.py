@@ -75,20 +75,20 @@ def _stamps(charters: list[Any]) -> dict[int, dict[str, datetime]]:
     from jada.models import AuditEntry
 
     ids = [c.pk for c in charters]
-    stamps: dict[int, dict[str, datetime]] = {pk: {} for pk in ids}
+    stamps: dict[int, dict[str, Any]] = {pk: {} for pk in ids}
     confirms = AuditEntry.objects.filter(action="charter.confirm", object_id__in=[str(pk) for pk in ids])
     for object_id, at in confirms.values_list("object_id", "created_at"):
         stamps[int(object_id)]["confirmed"] = at
     for name, model in (("guest_page", GuestPage), ("calendar_entry", CalendarEntry), ("crew_event", CrewEvent)):
-        for pk, at in model.objects.filter(charter_id__in=ids).values_list("charter_id", "last_synced_at"):
-            stamps[pk][name] = at
+        for pk, synced_at in model.objects.filter(charter_id__in=ids).values_list("charter_id", "last_synced_at"):
+            stamps[pk][name] = synced_at
     by_event = {crew_event_id(c.code): c.pk for c in charters}
     sent = CrewNotification.objects.filter(event_id__in=list(by_event), state="sent")
     for event_id, at in sent.values("event_id").annotate(last=Max("sent_at")).values_list("event_id", "last"):
         stamps[by_event[event_id]]["crew_emailed"] = at
     guests = GuestMessage.objects.filter(charter_id__in=ids, kind="confirmation", state="sent")
-    for pk, at in guests.values_list("charter_id", "sent_at"):
-        stamps[pk]["guest_emailed"] = at
+    for pk, sent_at in guests.values_list("charter_id", "sent_at"):
+        stamps[pk]["guest_emailed"] = sent_at
     return stamps
 
 

@@ -142,8 +142,16 @@ def test_a_pass_reads_the_item_once_and_marks_it_once_whatever_the_crew_size(
     event = _record(django_capture_on_commit_callbacks, crew=crew)
     calls: list[str] = []
     read, mark = dynamo.crew_event_item, dynamo.crew_event_delivery_mark
-    monkeypatch.setattr(dynamo, "crew_event_item", lambda *a, **k: calls.append("read") or read(*a, **k))
-    monkeypatch.setattr(dynamo, "crew_event_delivery_mark", lambda *a, **k: calls.append("mark") or mark(*a, **k))
+
+    def counted(name: str, call: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return call(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(dynamo, "crew_event_item", counted("read", read))
+    monkeypatch.setattr(dynamo, "crew_event_delivery_mark", counted("mark", mark))
     assert notifications.crew_event_deliver(event_id=event["id"]) == {"sent": 3}
     assert calls == ["read", "mark"]
     assert sorted(sink.by_key().values()) == [1, 1, 1]
