@@ -14,9 +14,10 @@ remote calls with bare clients — S3 ``PutObject`` of the rendered page, CloudF
 then what the SCC side does in DynamoDB before its e-mails (scrub Query, verify GetItem,
 delivery-mark UpdateItem). The e-mails cost no remote call on either side (``locmem``).
 
-The worker runs only for the product's runs: the SCC deliveries the baseline's POSTs enqueue are
-dropped with Redis before the product's worker starts (their outbox rows stay pending; no beat
-runs), so neither side's leftovers load the other.
+The worker consumes only during the product's runs: during the baseline's it is told to stop
+consuming (Celery's ``cancel_consumer``), and the SCC deliveries the baseline's POSTs enqueue are
+purged before it consumes again (their outbox rows stay pending; no beat runs), so neither
+side's leftovers load the other.
 """
 
 from __future__ import annotations
@@ -92,6 +93,22 @@ def _stamps(charters: list[Any]) -> dict[int, dict[str, datetime]]:
     return stamps
 
 
+def _consuming(on: bool) -> None:
+    """Let the bench's worker consume every queue again (after purging them), or stop it consuming."""
+    from django.conf import settings
+
+    from jada.celery import app
+
+    queues = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    if on:
+        with app.connection_for_write() as connection:
+            channel: Any = connection.default_channel  # kombu's virtual channel (Redis) has queue_purge
+            for queue in queues:
+                channel.queue_purge(queue)
+    for queue in queues:
+        (app.control.add_consumer if on else app.control.cancel_consumer)(queue, reply=True)
+
+
 def _fresh(count: int, *, brand: Any, members: list[Any], label: str) -> list[Any]:
     charters = charters_create(count, brand=brand, status="inquiry", label=label)
     _crew_assign(charters, members)
@@ -122,26 +139,27 @@ def run(ctx: Context) -> harness.Result:
 
     with (
         stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-throughput.log") as url,
+        stack.celery_worker(concurrency=workers, log=ctx.workdir / "celery-throughput.log"),
         httpx.Client(timeout=30, limits=httpx.Limits(max_connections=workers)) as http,
     ):
+        # Warm the worker's processes and both web workers (imports, connections, bcrypt once).
+        warm = _fresh(workers, brand=brand, members=members, label="tpw")
+        charters_confirm(charters=warm, actor="bench")
+        _wait_all_done(warm)
 
         def product() -> float:
             n = next(counter)
-            warm = _fresh(1, brand=brand, members=members, label=f"tpw{n}")
             charters = _fresh(count, brand=brand, members=members, label=f"tpp{n}")
-            stack.redis_flush()  # the baseline's SCC deliveries: not this side's work
-            with stack.celery_worker(concurrency=workers, log=ctx.workdir / "celery-throughput.log"):
-                charters_confirm(charters=warm, actor="bench")  # imports, connections: outside the clock
-                _wait_all_done(warm)
-                invalidated = invalidations()
-                started = timezone.now()
-                with harness.stopwatch() as action:
-                    results = charters_confirm(
-                        charters=Charter.objects.filter(pk__in=[c.pk for c in charters]).order_by("pk"),
-                        actor="bench",
-                    )
-                confirm_seconds = action()
-                _wait_all_done(charters)
+            _consuming(True)
+            invalidated = invalidations()
+            started = timezone.now()
+            with harness.stopwatch() as action:
+                results = charters_confirm(
+                    charters=Charter.objects.filter(pk__in=[c.pk for c in charters]).order_by("pk"),
+                    actor="bench",
+                )
+            confirm_seconds = action()
+            _wait_all_done(charters)
             stamps = _stamps(charters)
             finished = max(max(s.values()) for s in stamps.values())
             seconds = (finished - started).total_seconds()
@@ -155,6 +173,7 @@ def run(ctx: Context) -> harness.Result:
         def baseline() -> float:
             n = next(counter)
             charters = _fresh(count, brand=brand, members=members, label=f"tpb{n}")
+            _consuming(False)  # the SCC deliveries its POSTs enqueue are not the baseline's work
             latencies: list[float] = []
             invalidated = invalidations()
 
