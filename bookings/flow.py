@@ -167,8 +167,10 @@ def charter_edit(*, charter: Charter, changes: dict[str, Any], actor: Actor) -> 
 
 
 # A bulk confirm publishes its charters' guest pages in batches of this many (one S3 write per page,
-# one CloudFront invalidation per batch) instead of one task and one invalidation per page.
-BULK_PAGES_EVERY = 25
+# one CloudFront invalidation per batch) instead of one task and one invalidation per page. Small,
+# because one task writes its batch's pages one after another; when the worker lags behind the
+# confirmations, the first bulk task to run takes every page pending by then (batches grow).
+BULK_PAGES_EVERY = 10
 
 
 def charters_confirm(*, charters: models.QuerySet[Charter] | list[Charter], actor: Actor) -> list[tuple[Charter, str]]:
