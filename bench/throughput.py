@@ -134,8 +134,8 @@ def run(ctx: Context) -> harness.Result:
     cloudfront = aws_client("cloudfront")
 
     def invalidations() -> int:
-        listing = cloudfront.list_invalidations(DistributionId=brand.distribution_id)["InvalidationList"]
-        return int(listing.get("Quantity", 0))
+        pages = cloudfront.get_paginator("list_invalidations").paginate(DistributionId=brand.distribution_id)
+        return sum(int(page["InvalidationList"].get("Quantity", 0)) for page in pages)
 
     with (
         stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-throughput.log") as url,
