@@ -274,7 +274,7 @@ def celery_worker(*, concurrency: int = 2, log: Path) -> Iterator[None]:
         "-A",
         "jada",
         "worker",
-        "--loglevel=WARNING",
+        f"--loglevel={os.environ.get('JADA_BENCH_WORKER_LOG_LEVEL', 'WARNING')}",  # INFO logs each task's duration
         f"--concurrency={concurrency}",
         "--without-gossip",
         "--without-mingle",

@@ -87,18 +87,21 @@ def crew_overlaps(*, charter: Charter) -> list[tuple[Any, Charter]]:
     """(crew member, other charter) for each assigned person already on an overlapping charter."""
     from crew.models import CrewAssignment
 
-    found = []
     members = [a.crew_member for a in charter.crew_assignments.select_related("crew_member")]
-    for member in members:
-        others = (
-            CrewAssignment.objects.select_related("charter__brand", "charter__vessel")
-            .filter(crew_member=member, charter__starts_at__lt=charter.ends_at, charter__ends_at__gt=charter.starts_at)
-            .exclude(charter_id=charter.pk)
-            .exclude(charter__status=CharterStatus.CANCELLED)
-            .order_by("charter__starts_at")
-        )
-        found += [(member, a.charter) for a in others]
-    return found
+    if not members:
+        return []
+    # One query for the whole crew (not one per member), then listed member by member.
+    others = (
+        CrewAssignment.objects.select_related("charter__brand", "charter__vessel")
+        .filter(crew_member__in=members, charter__starts_at__lt=charter.ends_at, charter__ends_at__gt=charter.starts_at)
+        .exclude(charter_id=charter.pk)
+        .exclude(charter__status=CharterStatus.CANCELLED)
+        .order_by("charter__starts_at", "pk")
+    )
+    by_member: dict[int, list[Charter]] = {}
+    for assignment in others:
+        by_member.setdefault(assignment.crew_member_id, []).append(assignment.charter)
+    return [(member, other) for member in members for other in by_member.get(member.pk, [])]
 
 
 def clashes(*, charter: Charter) -> list[Clash]:

@@ -68,8 +68,12 @@ class FlowError(JadaError):
 # ================================================================================================
 
 
-def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
-    """Confirm the charter and (re)publish it everywhere; confirming again re-runs every target."""
+def charter_confirm(*, charter: Charter, actor: Actor, page_in_bulk: bool = False) -> Charter:
+    """Confirm the charter and (re)publish it everywhere; confirming again re-runs every target.
+
+    ``page_in_bulk`` (``charters_confirm``): the guest page is marked pending but not pushed on
+    its own; the caller publishes the brand's pending pages in bulk.
+    """
     with transaction.atomic(durable=True):
         charter = _charter_lock(charter)
         if charter.status == CharterStatus.COMPLETED:
@@ -87,7 +91,8 @@ def charter_confirm(*, charter: Charter, actor: Actor) -> Charter:
             if not conflicts.is_double_booking(exc):
                 raise
             raise FlowError(f"Charter {charter.code} overlaps another confirmed charter on {charter.vessel}.") from exc
-        tasks.targets_enqueue(targets_mark_pending(charter=charter, force=True))
+        marked = targets_mark_pending(charter=charter, force=True)
+        tasks.targets_enqueue(m for m in marked if not (page_in_bulk and m.kind == "guest_page"))
         guest_messages_plan(charter=charter, reason="confirmed")
         _audit("charter.confirm", charter, actor, {"previous_status": previous})
     return charter
@@ -161,15 +166,40 @@ def charter_edit(*, charter: Charter, changes: dict[str, Any], actor: Actor) -> 
     return charter
 
 
+# A bulk confirm publishes its charters' guest pages in batches of this many (one S3 write per page,
+# one CloudFront invalidation per batch) instead of one task and one invalidation per page. Small,
+# because one task writes its batch's pages one after another; when the worker lags behind the
+# confirmations, the first bulk task to run takes every page pending by then (batches grow).
+BULK_PAGES_EVERY = 10
+
+
 def charters_confirm(*, charters: models.QuerySet[Charter] | list[Charter], actor: Actor) -> list[tuple[Charter, str]]:
-    """Confirm many charters, each in its own transaction; returns (charter, "" or the error) per charter."""
+    """Confirm many charters, each in its own transaction; returns (charter, "" or the error) per charter.
+
+    Their guest pages are published in bulk (``bookings.targets.guest_pages_push_bulk``): after
+    every ``BULK_PAGES_EVERY`` confirmations and at the end, each brand's pending pages go out
+    with one invalidation per batch. A lost bulk task leaves the pages pending for the re-drive.
+    """
     results = []
-    for charter in charters:
+    brands: set[int] = set()
+    for done, charter in enumerate(charters, start=1):
         try:
-            results.append((charter_confirm(charter=charter, actor=actor), ""))
+            confirmed = charter_confirm(charter=charter, actor=actor, page_in_bulk=True)
+            brands.add(confirmed.brand_id)
+            results.append((confirmed, ""))
         except JadaError as exc:
             results.append((charter, exc.message))
+        if done % BULK_PAGES_EVERY == 0:
+            _brand_pages_push(brands)
+    _brand_pages_push(brands)
     return results
+
+
+def _brand_pages_push(brands: set[int]) -> None:
+    task: Any = tasks.push_brand_pages  # celery-types does not know delay_on_commit
+    for brand_id in sorted(brands):
+        task.delay_on_commit(brand_id)
+    brands.clear()
 
 
 def _charter_lock(charter: Charter) -> Charter:

@@ -113,7 +113,13 @@ def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KIND
     marked = []
     for kind in kinds:
         wanted = target_fingerprint(kind, charter)
-        row, _ = TARGET_MODELS[kind]._default_manager.get_or_create(charter=charter)
+        # A first round creates its row already pending with what it wants: one INSERT, no UPDATE.
+        row, created = TARGET_MODELS[kind]._default_manager.get_or_create(
+            charter=charter, defaults={"sync_state": SyncState.PENDING, "wanted_fingerprint": wanted}
+        )
+        if created:
+            marked.append(Marked(kind, row.pk))
+            continue
         current = row.sync_state == SyncState.SYNCED and row.delivered_fingerprint == wanted
         if current and not force:
             if row.wanted_fingerprint != wanted:

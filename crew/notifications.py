@@ -137,14 +137,30 @@ def _deliver_enqueue_all(event_ids: list[str]) -> None:
 def crew_event_deliver(*, event_id: str) -> Counter[str]:
     """Send every pending notification of one event, oldest version first; returns outcomes.
 
+    The item is re-read once per pass, under the event's delivery lock, and every row of the pass
+    is verified against that read: a write landing meanwhile enqueues its own delivery, which
+    waits for this lock and reads afresh. The item is marked ``notified`` once, for the newest
+    version the pass sent, unless a row of that version was held (fail closed).
+
     Raises ``NotificationDeferredError`` after the pass when any row was deferred (the task
     retries with back-off); the other rows are settled either way.
     """
     outcomes: Counter[str] = Counter()
     with _event_serialised(event_id):
         pending = CrewNotification.objects.filter(event_id=event_id, state=NotificationState.PENDING)
-        for pk in list(pending.order_by("version", "pk").values_list("pk", flat=True)):
-            outcomes[crew_notification_send(notification_id=pk)] += 1
+        rows = list(pending.order_by("version", "pk").values_list("pk", "version"))
+        item = dynamo.crew_event_item(event_id) if rows else None
+        sent: set[int] = set()
+        held: set[int] = set()
+        for pk, version in rows:
+            outcome = crew_notification_send(notification_id=pk, item=item)
+            outcomes[outcome] += 1
+            if outcome == "sent":
+                sent.add(version)
+            elif outcome == NotificationState.HELD:
+                held.add(version)
+        if sent and max(sent) not in held:
+            dynamo.crew_event_delivery_mark(event_id, version=max(sent), state="notified")
     if outcomes["deferred"]:
         raise NotificationDeferredError(f"{outcomes['deferred']} notification(s) of {event_id} were deferred")
     return outcomes
@@ -166,8 +182,10 @@ def _event_serialised(event_id: str) -> Iterator[None]:
             cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [f"crew-deliver:{event_id}"])
 
 
-def crew_notification_send(*, notification_id: int) -> str:
-    """Send one pending notification; returns sent, held, superseded, deferred, unknown, waiting or skipped."""
+def crew_notification_send(*, notification_id: int, item: dict[str, Any] | None) -> str:
+    """Send one pending notification, verified against ``item`` (the event item as re-read by
+    ``crew_event_deliver``); returns sent, held, superseded, deferred, unknown, waiting or skipped.
+    The caller marks the item ``notified``."""
     try:
         with transaction.atomic():
             row = (
@@ -178,7 +196,7 @@ def crew_notification_send(*, notification_id: int) -> str:
             )
             if row is None:
                 return "skipped"  # another worker has it, or it is settled
-            prepared = _prepare(row)
+            prepared = _prepare(row, item)
             if isinstance(prepared, str):
                 return prepared
             message, mail = prepared
@@ -208,13 +226,11 @@ def crew_notification_send(*, notification_id: int) -> str:
         CrewExposure.objects.create(
             crew_member=row.crew_member, event_id=row.event_id, version=row.version, channel=ExposureChannel.EMAIL
         )
-    dynamo.crew_event_delivery_mark(row.event_id, version=row.version, state="notified")
     return "sent"
 
 
-def _prepare(row: CrewNotification) -> tuple[EmailMultiAlternatives, Any] | str:
+def _prepare(row: CrewNotification, item: dict[str, Any] | None) -> tuple[EmailMultiAlternatives, Any] | str:
     """Verify the re-read record and build the message, or settle the row and say why not."""
-    item = dynamo.crew_event_item(row.event_id)
     if item is None:
         return "waiting"  # its first write has not landed (yet); SCC never deletes an event
     problems = dynamo.crew_item_problems(item)

@@ -106,6 +106,8 @@ def guest_messages_send(*, now: datetime | None = None, ids: list[int] | None = 
             claimed = _claim(pk, report, now=now or timezone.now())
             if claimed is not None:
                 _deliver(*claimed, report)
+        if ids is not None and seen.issuperset(ids):
+            break  # every row asked for was tried: no query to find there is nothing left
     return report
 
 

@@ -24,7 +24,6 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from guestpages.message_models import GuestMessage, GuestMessageKind, GuestMessageState
@@ -101,6 +100,11 @@ def guest_messages_plan(*, charter: Charter, reason: str, now: datetime | None =
         added = _plan_live(charter, rows, now)
     else:
         added = []
+    # One INSERT for the plan: the versions were numbered from ``rows`` (every row of the charter,
+    # read under the flow's charter lock), the unique (charter, kind, version) guards the rest.
+    added = GuestMessage.objects.bulk_create(added)
+    for row in added:
+        row.charter = charter
     if any(row.due_at <= now for row in added):
         _send_soon([row.pk for row in added if row.due_at <= now])
     return added
@@ -122,15 +126,15 @@ def _plan_live(charter: Charter, rows: list[GuestMessage], now: datetime) -> lis
             GuestMessage.objects.filter(pk=row.pk, state=GuestMessageState.DUE).update(to_email=address)
     told = [r for r in current if r.kind in (K.CONFIRMATION, K.MOVED) and r.state in LIVE_STATES]
     if not told:
-        added.append(_add(charter, K.CONFIRMATION, now, {"facts": facts}))
+        added.append(_add(charter, K.CONFIRMATION, now, {"facts": facts}, rows=rows))
     else:
         baseline = told[-1]
         changes = _changes(baseline.content.get("facts", {}), facts)
         if changes and baseline.state == GuestMessageState.DUE:
             _void(baseline, "replaced: the details changed before it was sent")
-            added.append(_add(charter, baseline.kind, now, {**baseline.content, "facts": facts}))
+            added.append(_add(charter, baseline.kind, now, {**baseline.content, "facts": facts}, rows=rows))
         elif changes:
-            added.append(_add(charter, K.MOVED, now, {"facts": facts, "changes": changes}))
+            added.append(_add(charter, K.MOVED, now, {"facts": facts, "changes": changes}, rows=rows))
     for kind, due_at in guest_message_due_times(charter, now=now).items():
         live = [r for r in current if r.kind == kind and r.state in LIVE_STATES]
         pending = [r for r in live if r.state == GuestMessageState.DUE]
@@ -140,7 +144,7 @@ def _plan_live(charter: Charter, rows: list[GuestMessage], now: datetime) -> lis
             _void(row, "replaced: the trip moved")
         done_for_these_facts = any(r.state in TOLD_STATES and r.content.get("facts") == facts for r in live)
         if due_at is not None and not done_for_these_facts:
-            added.append(_add(charter, kind, due_at, {"facts": facts}))
+            added.append(_add(charter, kind, due_at, {"facts": facts}, rows=rows))
     return added
 
 
@@ -152,7 +156,7 @@ def _plan_cancelled(charter: Charter, rows: list[GuestMessage], now: datetime) -
     told = any(r.kind in (K.CONFIRMATION, K.MOVED) and r.state in TOLD_STATES for r in current)
     if not told:
         return []  # the guest never heard of the trip from us: no cancellation to explain
-    return [_add(charter, K.CANCELLED, now, {"facts": trip_facts(charter)})]
+    return [_add(charter, K.CANCELLED, now, {"facts": trip_facts(charter)}, rows=rows)]
 
 
 def _changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
@@ -163,9 +167,12 @@ def _changes(before: dict[str, str], after: dict[str, str]) -> list[dict[str, st
     ]
 
 
-def _add(charter: Charter, kind: str, due_at: datetime, content: dict[str, Any]) -> GuestMessage:
-    version = (GuestMessage.objects.filter(charter=charter, kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
-    row = GuestMessage.objects.create(
+def _add(
+    charter: Charter, kind: str, due_at: datetime, content: dict[str, Any], *, rows: list[GuestMessage]
+) -> GuestMessage:
+    """A new (unsaved) row numbered after every row of ``kind`` in ``rows``, to which it is appended."""
+    version = max((r.version for r in rows if r.kind == kind), default=0) + 1
+    row = GuestMessage(
         charter=charter,
         kind=kind,
         version=version,
@@ -173,7 +180,7 @@ def _add(charter: Charter, kind: str, due_at: datetime, content: dict[str, Any])
         due_at=due_at,
         content=content,
     )
-    row.charter = charter
+    rows.append(row)
     return row
 
 
@@ -197,7 +204,9 @@ def guest_message_resend(*, message: GuestMessage, actor: Any) -> GuestMessage:
     """Staff's "resend": the same kind again as a new version, due now (the old row stays as it was)."""
     with transaction.atomic(durable=True):
         charter = message.charter
-        row = _add(charter, message.kind, timezone.now(), dict(message.content))  # to the current address
+        earlier = list(GuestMessage.objects.filter(charter=charter, kind=message.kind).only("kind", "version"))
+        row = _add(charter, message.kind, timezone.now(), dict(message.content), rows=earlier)  # to the current address
+        row.save()
         audit_record(
             action="guest_message.resend",
             obj=row,

@@ -164,3 +164,28 @@ def test_two_quick_edits_in_a_row_the_last_one_wins_everywhere(confirmed: Charte
     assert (calendar_entry(confirmed.code) or {})["meeting_point"] == NEW_DOCK
     assert (crew_event(confirmed.code) or {})["meeting_point"] == NEW_DOCK
     assert all_current(confirmed)
+
+
+def test_a_bulk_confirm_publishes_every_page_with_one_invalidation_per_batch(
+    confirmed: Charter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(flow, "BULK_PAGES_EVERY", 2)
+    brand, length = confirmed.brand, confirmed.ends_at - confirmed.starts_at
+    charters = [
+        Charter.objects.create(
+            brand=brand,
+            vessel=confirmed.vessel,
+            guest_name=f"Bulk guest {n}",
+            party_size=2,
+            starts_at=confirmed.starts_at + length * (3 * n),
+            ends_at=confirmed.ends_at + length * (3 * n),
+        )
+        for n in (1, 2, 3)
+    ]
+    before = len(invalidations_list(brand))
+    results = flow.charters_confirm(charters=charters, actor="test")
+    assert [error for _, error in results] == ["", "", ""]
+    for charter in charters:
+        assert charter.guest_name in page_html(charter)
+        assert all_current(charter)
+    assert len(invalidations_list(brand)) - before == 2  # three pages in batches of two

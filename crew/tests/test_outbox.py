@@ -130,3 +130,33 @@ def test_a_version_not_stored_yet_waits_then_the_redrive_sends_it(
         assert notifications.crew_notifications_redrive(older_than=timedelta(0)) == 1
     assert CrewNotification.objects.get().state == NotificationState.SENT
     assert list(sink.by_key()) == [("cass@example.com", "XHQGMDH", "1", "assigned")]
+
+
+def test_a_pass_reads_the_item_once_and_marks_it_once_whatever_the_crew_size(
+    table: Any,  # noqa: F811
+    sink: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    crew = [*_crew(), {"email": CrewMemberFactory(email="eve@example.com").email, "name": "Eve", "role": "deckhand"}]
+    event = _record(django_capture_on_commit_callbacks, crew=crew)
+    calls: list[str] = []
+    read, mark = dynamo.crew_event_item, dynamo.crew_event_delivery_mark
+
+    def counted(name: str, call: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return call(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(dynamo, "crew_event_item", counted("read", read))
+    monkeypatch.setattr(dynamo, "crew_event_delivery_mark", counted("mark", mark))
+    assert notifications.crew_event_deliver(event_id=event["id"]) == {"sent": 3}
+    assert calls == ["read", "mark"]
+    assert sorted(sink.by_key().values()) == [1, 1, 1]
+    monkeypatch.undo()
+    assert dynamo.crew_event_item(event["id"])["delivery_state"] == "notified"  # type: ignore[index]
+    calls.clear()
+    assert notifications.crew_event_deliver(event_id=event["id"]) == {}  # nothing pending: no read at all
+    assert calls == []
