@@ -119,6 +119,7 @@ def environment_prepare(*, endpoint: str, site_url: str) -> None:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "DJANGO_SECURE_COOKIES": "false",
+            "DJANGO_SSL_REDIRECT": "false",  # plain http on loopback: no redirect to https
             "DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{DB_NAME}",
             "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
             "AWS_ENDPOINT_URL": endpoint,
