@@ -37,23 +37,22 @@ DONE_TIMEOUT_SECONDS = 300
 
 
 def _rows_seed(charters: list[Any], brand: Any) -> None:
-    """What a brand whose pages are all published holds: every target row synced and current."""
+    """What a brand whose pages are all published holds: every guest-page row synced and current.
+
+    No calendar-entry or crew-event rows: a theme edit must not look at them, and if it did it
+    would create them and report them (the "only pages re-pushed" check).
+    """
     from django.utils import timezone
 
-    from bookings.models import CalendarEntry
     from bookings.payloads import target_fingerprint
-    from crew.models import CrewEvent
     from guestpages.models import GuestPage
     from guestpages.services import guest_page_object_key, guest_page_public_url
 
     now = timezone.now()
-    pages: list[Any] = []
-    entries: list[Any] = []
-    events: list[Any] = []
+    rows = []
     for c in charters:
-        fp = target_fingerprint("guest_page", c)
-        url = guest_page_public_url(c)
-        pages.append(
+        fp, url = target_fingerprint("guest_page", c), guest_page_public_url(c)
+        rows.append(
             GuestPage(
                 charter=c,
                 sync_state="synced",
@@ -67,16 +66,7 @@ def _rows_seed(charters: list[Any], brand: Any) -> None:
                 remote_id=url,
             )
         )
-        for model, kind, rows in ((CalendarEntry, "calendar_entry", entries), (CrewEvent, "crew_event", events)):
-            fp = target_fingerprint(kind, c)
-            rows.append(
-                model(
-                    charter=c, sync_state="synced", last_synced_at=now, delivered_fingerprint=fp, wanted_fingerprint=fp
-                )
-            )
-    GuestPage.objects.bulk_create(pages, batch_size=1000)
-    CalendarEntry.objects.bulk_create(entries, batch_size=1000)
-    CrewEvent.objects.bulk_create(events, batch_size=1000)
+    GuestPage.objects.bulk_create(rows, batch_size=1000)
 
 
 def _render_all(charters: list[Any], brand: Any) -> list[tuple[str, bytes]]:
@@ -245,5 +235,6 @@ def run(ctx: Context) -> harness.Result:
             f"≤ {FILE_PATHS_IN_FLIGHT_MAX} file paths in flight": sum(r["paths"] - r["wildcard_paths"] for r in per_run)
             <= FILE_PATHS_IN_FLIGHT_MAX,
             "every page written": all(r["pages_written"] == count for r in per_run),
+            "only pages re-pushed": all(r["other_targets"] == 0 for r in per_run),
         },
     )
