@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -391,10 +391,9 @@ def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pa
         row.bucket, row.object_key, row.public_url = placed.bucket, placed.key, placed.public_url
         row.published_version, row.withdrawn, row.remote_id = order.version, False, placed.public_url
         row.delivered_fingerprint = order.fingerprint
-    fields = ["bucket", "object_key", "public_url", "published_version", "withdrawn", "remote_id"]
     now = timezone.now()
     with transaction.atomic():
-        GuestPage.objects.bulk_update([row for row, _, _ in written], [*fields, "delivered_fingerprint"])
+        _pages_delivered_update([row for row, _, _ in written])
         GuestPage.objects.filter(pk__in=[row.pk for row, _, _ in written]).exclude(sync_state=SyncState.PENDING).update(
             sync_state=SyncState.SYNCED,
             last_error="",
@@ -406,3 +405,29 @@ def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pa
         reference = cdn.bulk_caller_reference(brand, [f"moved:{p}" for p in old_paths])
         cdn.cdn_invalidate(brand=brand, paths=old_paths, caller_reference=reference)
     return len(written)
+
+
+_DELIVERED_FIELDS = ["bucket", "object_key", "public_url", "published_version", "remote_id", "delivered_fingerprint"]
+_DELIVERED_SQL = (  # only the model's own table name is interpolated; every value is a parameter
+    "UPDATE {table} AS g SET withdrawn = false, bucket = v.bucket, object_key = v.object_key, "
+    "public_url = v.public_url, published_version = v.version, remote_id = v.remote_id, "
+    "delivered_fingerprint = v.fingerprint FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], "
+    "%s::integer[], %s::text[], %s::text[]) AS v(id, bucket, object_key, public_url, version, remote_id, "
+    "fingerprint) WHERE g.id = v.id"
+)
+
+
+def _pages_delivered_update(rows: list[GuestPage]) -> None:
+    """What each page now holds, in one UPDATE joined to the per-row values on PostgreSQL.
+
+    ``bulk_update`` says the same with a CASE per field per row; building those cost more than
+    writing the pages (20 s of a 5,000-page re-publish here). Unconditional: the object *was*
+    written, whatever state a newer round set meanwhile.
+    """
+    if connection.vendor != "postgresql":  # SQLite (`make run`): the portable, slower statement
+        GuestPage.objects.bulk_update(rows, ["withdrawn", *_DELIVERED_FIELDS], batch_size=500)
+        return
+    columns = ["pk", "bucket", "object_key", "public_url", "published_version", "remote_id", "delivered_fingerprint"]
+    values = [[getattr(row, name) for row in rows] for name in columns]  # in the order of v(...)
+    with connection.cursor() as cursor:
+        cursor.execute(_DELIVERED_SQL.format(table=connection.ops.quote_name(GuestPage._meta.db_table)), values)
