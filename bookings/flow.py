@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from bookings import conflicts, tasks
 from bookings.models import Brand, Charter, CharterStatus, Vessel
-from bookings.payloads import LIVE_STATUSES, TARGET_KINDS
+from bookings.payloads import BRAND_FIELDS_OFF_PAGE, LIVE_STATUSES, TARGET_KINDS
 from bookings.targets import guest_pages_mark_pending, targets_mark_pending
 from crew.models import CrewMember
 from guestpages.messages import guest_messages_plan
@@ -236,16 +236,18 @@ def charter_follow(*, charter: Charter, actor: Actor, changed: list[str] | None 
 
 def brand_follow(*, brand: Brand, actor: Actor, changed: list[str]) -> dict[str, int]:
     """After a brand's row changed: its live pages are re-published in bulk (one invalidation per
-    batch), and its charters' calendar entries and crew events follow where they changed."""
+    batch), and its charters' calendar entries and crew events follow where they changed — looked
+    at only when a field they read changed (a theme edit of 5,000 pages stays one bulk task)."""
     charters = Charter.objects.filter(brand=brand, status__in=LIVE_STATUSES)
     pages = guest_pages_mark_pending(charters=charters)
     if pages:
         transaction.on_commit(lambda: tasks.push_brand_pages.delay(brand.pk))
     others = 0
-    for charter in charters.select_related("brand", "vessel"):
-        others += len(
-            tasks.targets_enqueue(targets_mark_pending(charter=charter, kinds=["calendar_entry", "crew_event"]))
-        )
+    if BRAND_FIELDS_OFF_PAGE.intersection(changed):
+        for charter in charters.select_related("brand", "vessel"):
+            others += len(
+                tasks.targets_enqueue(targets_mark_pending(charter=charter, kinds=["calendar_entry", "crew_event"]))
+            )
     _audit("brand.edit", brand, actor, {"changed": sorted(changed), "pages": len(pages), "other_targets": others})
     return {"pages": len(pages), "other_targets": others}
 

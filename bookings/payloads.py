@@ -47,6 +47,11 @@ CALENDAR_ENTRY_FIELDS = (
 )
 # What the SCC API accepts: the crew-facing allow-list less what the SCC side owns.
 CREW_EVENT_FIELDS = tuple(f for f in CREW_FACING_FIELDS if f not in ("id", "updated_at", "version"))
+# The brand fields the calendar entry and the crew event read (``calendar_entry_payload``,
+# ``crew_event_payload``); everything else about a brand (theme, site, layout, photo window) shows
+# only on its guest pages, so an edit of those re-publishes pages and leaves the other targets be.
+# A test changes every other field and checks both fingerprints stay put.
+BRAND_FIELDS_OFF_PAGE = frozenset({"slug", "time_zone"})
 # Guest-page context keys that depend on the moment of rendering or on where the page is served,
 # not on the charter: they stay out of the fingerprint.
 _PAGE_VOLATILE = ("csp_connect",)

@@ -80,7 +80,18 @@ def targets_enqueue(marked: Iterable[Any]) -> list[str]:
     return kinds
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
+# A brand's re-publish writes every page in one run (one wildcard invalidation at the end): 5,000
+# pages at S3's ~30 ms per PutObject is minutes, not the 60 s every other task gets. Still well
+# under the broker's visibility timeout, so a running re-publish is never handed to a second worker.
+BRAND_PAGES_SOFT_TIME_LIMIT = 20 * 60
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=BRAND_PAGES_SOFT_TIME_LIMIT,
+    time_limit=BRAND_PAGES_SOFT_TIME_LIMIT + 60,
+)
 def push_brand_pages(brand_id: int) -> dict[str, int]:
     """Re-publish a brand's pending guest pages in bulk (its theme, window or key layout changed)."""
     from bookings.targets import guest_pages_push_bulk

@@ -2,13 +2,15 @@
 
 The rules it keeps: an invalidation is named by a deterministic caller reference, so a retried
 publish re-sends the same batch and CloudFront answers with the invalidation it already has
-instead of starting (and billing) another; a batch never exceeds CloudFront's path limits; and a
+instead of starting (and billing) another; one call never takes more than a third of
+CloudFront's in-progress allowance (a large set of paths becomes the wildcards that cover it); and a
 distribution is only ever *created* on a local stand-in — on real AWS a missing one is reported.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +24,13 @@ from jada.aws import aws_client, aws_is_not_found, aws_is_transient
 if TYPE_CHECKING:
     from bookings.models import Brand
 
-# CloudFront allows 3,000 file paths in progress per distribution; keep each batch well inside.
+# CloudFront's allowance per distribution: 3,000 file paths and 15 wildcard paths in progress at
+# once. One call sends at most one batch of file paths, a third of the allowance, so concurrent
+# publishes (and the invalidations of minutes ago, still running) keep room; more than that and it
+# sends the wildcards covering them instead (at most two: ``/g/*`` and one key prefix).
 INVALIDATION_BATCH_MAX = 1000
 INVALIDATION_PATHS_IN_PROGRESS_MAX = 3000
+INVALIDATION_WILDCARDS_IN_PROGRESS_MAX = 15
 STAND_IN_COMMENT = "jada-stand-in:{slug}"
 
 
@@ -33,24 +39,35 @@ def _cloudfront() -> Any:
 
 
 def cdn_invalidate(*, brand: Brand, paths: Sequence[str], caller_reference: str) -> list[str]:
-    """Invalidate ``paths`` on the brand's distribution; returns the invalidation ids.
+    """Invalidate ``paths`` on the brand's distribution; returns the invalidation ids (one, or none
+    for no paths).
 
-    More paths than one batch allows are split into batches whose caller references are derived
-    from ``caller_reference`` (``ref``, ``ref#2``, …), so the whole call stays deterministic.
-    Beyond the in-progress limit the paths are replaced by the two wildcards that cover them.
+    Up to ``INVALIDATION_BATCH_MAX`` paths go out as they are. Past that they are replaced by the
+    wildcards that cover exactly them (``covering_wildcards``) — not the brand's current layout,
+    which would miss the old keys of a page that moved. CloudFront refusing because too many
+    invalidations are in progress (``TooManyInvalidationsInProgress``) is transient: the caller's
+    task retries it later.
     """
     if not brand.distribution_id:
         raise BrandMisconfigured(f"Brand {brand.slug!r} has no CloudFront distribution id; set one in the admin.")
     unique = list(dict.fromkeys(paths))
-    if len(unique) > INVALIDATION_PATHS_IN_PROGRESS_MAX:
-        unique = _wildcards(brand)
-    ids = []
-    for index in range(0, len(unique), INVALIDATION_BATCH_MAX):
-        batch = unique[index : index + INVALIDATION_BATCH_MAX]
-        number = index // INVALIDATION_BATCH_MAX + 1
-        reference = caller_reference if number == 1 else f"{caller_reference}#{number}"
-        ids.append(_invalidate(brand, batch, reference[:128]))
-    return ids
+    if not unique:
+        return []
+    if len(unique) > INVALIDATION_BATCH_MAX:
+        unique = covering_wildcards(unique)
+    return [_invalidate(brand, unique, caller_reference[:128])]
+
+
+def covering_wildcards(paths: Sequence[str]) -> list[str]:
+    """At most two wildcard paths that together cover every one of ``paths``: ``/g/*`` for the
+    viewer paths, and the longest common prefix of the others (object keys) followed by ``*``."""
+    viewer = [p for p in paths if p.startswith("/g/")]
+    others = [p for p in paths if not p.startswith("/g/")]
+    covering = ["/g/*"] if viewer else []
+    if others:
+        # Character by character on purpose: a CloudFront wildcard is a string prefix, not a directory.
+        covering.append(os.path.commonprefix(others).split("*")[0] + "*")  # noqa: RUF071
+    return covering
 
 
 def bulk_caller_reference(brand: Brand, items: Sequence[str]) -> str:
@@ -61,10 +78,6 @@ def bulk_caller_reference(brand: Brand, items: Sequence[str]) -> str:
 
 def wildcard_paths(brand: Brand) -> list[str]:
     """The two paths that cover every guest page of the brand: ``/g/*`` and the key prefix."""
-    return _wildcards(brand)
-
-
-def _wildcards(brand: Brand) -> list[str]:
     prefix = brand.guest_page_key_template.split("{code}")[0]
     return ["/g/*", f"/{prefix}*"]
 

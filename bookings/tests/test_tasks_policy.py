@@ -34,6 +34,16 @@ def test_target_tasks_retry_only_transient_errors_with_jittered_backoff(task: An
     assert hasattr(task, "delay_on_commit")
 
 
+def test_a_brands_re_publish_has_minutes_not_the_default_minute() -> None:
+    from bookings.tasks import push_brand_pages
+
+    soft, hard = push_brand_pages.soft_time_limit, push_brand_pages.time_limit
+    assert soft is not None and hard is not None
+    # 5,000 pages at ~30 ms per PutObject (real S3, one stream) is 150 s.
+    assert soft >= 5_000 * 0.03 * 4 > settings.CELERY_TASK_SOFT_TIME_LIMIT
+    assert soft < hard < settings.CELERY_VISIBILITY_TIMEOUT
+
+
 def test_beat_schedule_names_registered_tasks() -> None:
     app.loader.import_default_modules()
     for name in ("redrive", "drift-report"):

@@ -202,15 +202,28 @@ def test_publish_many_batches_one_invalidation_per_brand(brand: Any, other_brand
     assert len(other["paths"]) == 4
 
 
-def test_invalidation_batches_stay_under_cloudfront_limits(brand: Any) -> None:
-    from guestpages.cdn import cdn_invalidate
+def test_one_invalidation_never_takes_more_than_a_third_of_cloudfronts_allowance(brand: Any) -> None:
+    from guestpages.cdn import INVALIDATION_BATCH_MAX, INVALIDATION_PATHS_IN_PROGRESS_MAX, cdn_invalidate
 
-    ids = cdn_invalidate(brand=brand, paths=[f"/p{i}" for i in range(2500)], caller_reference="big")
-    assert len(ids) == 3
-    found = {i["reference"]: len(i["paths"]) for i in invalidations_list(brand)}
-    assert found == {"big": 1000, "big#2": 1000, "big#3": 500}
-    cdn_invalidate(brand=brand, paths=[f"/q{i}" for i in range(3001)], caller_reference="huge")
-    assert sorted(next(i for i in invalidations_list(brand) if i["reference"] == "huge")["paths"]) == [
-        "/g/*",
-        "/jada-guest-*",
-    ]
+    assert INVALIDATION_BATCH_MAX * 3 <= INVALIDATION_PATHS_IN_PROGRESS_MAX
+    exact = [f"/g/C{i}" for i in range(INVALIDATION_BATCH_MAX)]
+    assert len(cdn_invalidate(brand=brand, paths=exact, caller_reference="exact")) == 1
+    cdn_invalidate(brand=brand, paths=[*exact, "/g/ONEMORE"], caller_reference="big")
+    found = {i["reference"]: sorted(i["paths"]) for i in invalidations_list(brand)}
+    assert len(found["exact"]) == INVALIDATION_BATCH_MAX
+    assert found["big"] == ["/g/*"]
+
+
+def test_wildcards_cover_the_paths_given_not_the_brands_current_layout(brand: Any) -> None:
+    from guestpages.cdn import cdn_invalidate, covering_wildcards
+
+    # The old keys of pages whose brand changed its key template: the brand's own prefix
+    # ("/jada-guest-") would leave every one of them cached.
+    old = [f"/old-layout/guest-{i}.html" for i in range(1500)]
+    cdn_invalidate(brand=brand, paths=old, caller_reference="moved")
+    (sent,) = invalidations_list(brand)
+    assert sent["paths"] == ["/old-layout/guest-*"]
+    mixed = [p for i in range(800) for p in (f"/g/C{i}", f"/jada-guest-c{i}.html")]
+    assert covering_wildcards(mixed) == ["/g/*", "/jada-guest-c*"]
+    assert covering_wildcards(["/a.html", "/b.html"]) == ["/*"]
+    assert cdn_invalidate(brand=brand, paths=[], caller_reference="nothing") == []
