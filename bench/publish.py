@@ -1,6 +1,6 @@
 """``publish``: publish many guest pages in bulk vs ``put_object`` of the same bytes.
 
-Product: a brand's bulk re-publish, ``bookings.targets.guest_pages_push_bulk`` after
+Product: a brand's bulk re-publish, ``bookings.targets_bulk.guest_pages_push_bulk`` after
 ``guest_pages_mark_pending`` (what saving a brand's theme does) — per page: claim the row,
 render the brand-themed page, write it through the brand's django-storages backend with its
 fingerprint, record it delivered; per batch: one CloudFront invalidation. Baseline: the same
@@ -19,7 +19,7 @@ from bench.context import Context
 
 def run(ctx: Context) -> harness.Result:
     from bookings.models import Charter
-    from bookings.targets import guest_pages_mark_pending, guest_pages_push_bulk
+    from bookings.targets_bulk import guest_pages_mark_pending, guest_pages_push_bulk
     from guestpages.cloudfront import guest_page_key
     from guestpages.models import GuestPage
     from guestpages.render import guest_page_render

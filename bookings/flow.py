@@ -29,7 +29,8 @@ from django.utils import timezone
 from bookings import conflicts, tasks
 from bookings.models import Brand, Charter, CharterStatus, Vessel
 from bookings.payloads import BRAND_FIELDS_OFF_PAGE, LIVE_STATUSES, TARGET_KINDS
-from bookings.targets import guest_pages_mark_pending, targets_mark_pending
+from bookings.targets import targets_mark_pending
+from bookings.targets_bulk import guest_pages_mark_pending
 from crew.models import CrewMember
 from guestpages.messages import guest_messages_plan
 from jada.audit import audit_record
@@ -176,7 +177,7 @@ BULK_PAGES_EVERY = 10
 def charters_confirm(*, charters: models.QuerySet[Charter] | list[Charter], actor: Actor) -> list[tuple[Charter, str]]:
     """Confirm many charters, each in its own transaction; returns (charter, "" or the error) per charter.
 
-    Their guest pages are published in bulk (``bookings.targets.guest_pages_push_bulk``): after
+    Their guest pages are published in bulk (``bookings.targets_bulk.guest_pages_push_bulk``): after
     every ``BULK_PAGES_EVERY`` confirmations and at the end, each brand's pending pages go out
     with one invalidation per batch. A lost bulk task leaves the pages pending for the re-drive.
     """

@@ -3,7 +3,7 @@
 A charter has three targets — its guest page, its calendar entry and its crew event — each
 mirrored by one row (``GuestPage``, ``CalendarEntry``, ``CrewEvent``). The rules kept here:
 
-- **One owner.** Only this module moves a row through ``pending → syncing → synced / failed``,
+- **One owner.** Only this module (and its bulk half, ``bookings.targets_bulk``) moves a row through ``pending → syncing → synced / failed``,
   counts attempts, keeps the last error and records the fingerprint the target last received.
   ``guestpages`` and ``crew`` (and the calendar client) do the remote work and report back.
 - **Synced means current.** ``targets_mark_pending`` stores the fingerprint the charter wants
@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from bookings.calendar_client import CalendarClient, calendar_client
@@ -40,7 +40,6 @@ from bookings.payloads import (
     target_payload,
 )
 from crew.models import CrewEvent
-from guestpages import cdn
 from guestpages import services as pages
 from guestpages.models import GuestPage
 from jada.aws import aws_is_transient
@@ -55,8 +54,6 @@ TARGET_MODELS: dict[str, type[SyncedMirror]] = {
     "crew_event": CrewEvent,
 }
 OUT_OF_DATE = "out_of_date"
-# A brand re-publish of more pages than this invalidates two wildcard paths once, not every page.
-BULK_WILDCARD_AFTER = 200
 
 
 class Marked(NamedTuple):
@@ -132,39 +129,6 @@ def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KIND
     return marked
 
 
-def guest_pages_mark_pending(*, charters: QuerySet[Charter]) -> list[int]:
-    """``targets_mark_pending`` for many charters' guest pages, without one task each: the
-    caller publishes them in bulk (``guest_pages_push_bulk``). Returns the charter ids marked.
-
-    A fixed number of statements whatever the number of charters (a brand's theme edit marks
-    all its pages inside the admin's save): read the rows, create the missing ones, then one
-    UPDATE for the new round's state and the wanted fingerprints in batches.
-    """
-    wanted = {c.pk: target_fingerprint("guest_page", c) for c in charters.select_related("brand", "vessel")}
-    if not wanted:
-        return []
-    rows = {row.charter_id: row for row in GuestPage.objects.filter(charter_id__in=wanted)}
-    missing = [GuestPage(charter_id=pk) for pk in wanted if pk not in rows]
-    if missing:  # a row created meanwhile by a single push is kept (and read back below)
-        GuestPage.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
-        rows |= {
-            row.charter_id: row for row in GuestPage.objects.filter(charter_id__in=[r.charter_id for r in missing])
-        }
-    due = [
-        row
-        for pk, row in rows.items()
-        if not (row.sync_state == SyncState.SYNCED and row.delivered_fingerprint == wanted[pk])
-    ]
-    for row in due:
-        row.wanted_fingerprint = wanted[row.charter_id]
-    with transaction.atomic():
-        GuestPage.objects.bulk_update(due, ["wanted_fingerprint"], batch_size=1000)
-        GuestPage.objects.filter(pk__in=[row.pk for row in due]).update(
-            sync_state=SyncState.PENDING, attempts=0, last_error="", updated_at=timezone.now()
-        )
-    return [row.charter_id for row in due]
-
-
 # --- pushing: claim, push the present, record -----------------------------------------------------
 
 
@@ -185,22 +149,22 @@ def target_push(*, kind: str, row_id: int, final_attempt: bool = True, client: A
             if target_fingerprint(kind, row.charter) == fingerprint:
                 break
     except RemoteError as exc:
-        _row_failed(row, exc.message, retrying=exc.transient and not final_attempt)
+        row_failed(row, exc.message, retrying=exc.transient and not final_attempt)
         raise
     except (ClientError, BotoCoreError) as exc:
         transient = aws_is_transient(exc)
-        _row_failed(row, f"AWS: {exc}"[:500], retrying=transient and not final_attempt)
+        row_failed(row, f"AWS: {exc}"[:500], retrying=transient and not final_attempt)
         raise RemoteError(f"AWS: {exc}"[:500], transient=transient) from exc
     except SoftTimeLimitExceeded as exc:
         message = "The push took longer than the task's time limit."
-        _row_failed(row, message, retrying=not final_attempt)
+        row_failed(row, message, retrying=not final_attempt)
         raise RemoteError(message, transient=True) from exc
     except JadaError as exc:
-        _row_failed(row, exc.message, retrying=False)
+        row_failed(row, exc.message, retrying=False)
         raise RemoteError(exc.message, transient=False) from exc
     except Exception as exc:
         logger.exception("%s %s failed with a bug", kind, row_id)
-        _row_failed(row, f"Internal error ({type(exc).__name__}); it has been logged.", retrying=False)
+        row_failed(row, f"Internal error ({type(exc).__name__}); it has been logged.", retrying=False)
         raise
     _row_done(row, fingerprint, extra)
     return SyncState.SYNCED
@@ -242,7 +206,7 @@ def _row_done(row: Any, fingerprint: str, extra: dict[str, Any]) -> None:
         )
 
 
-def _row_failed(row: Any, error: str, *, retrying: bool) -> None:
+def row_failed(row: Any, error: str, *, retrying: bool) -> None:
     message = f"{error} (retrying automatically)" if retrying else error
     type(row)._default_manager.filter(pk=row.pk).exclude(sync_state=SyncState.PENDING).update(
         sync_state=SyncState.FAILED, last_error=message[:2000], updated_at=timezone.now()
@@ -316,124 +280,3 @@ _PUSHES: dict[str, Callable[[Any, dict[str, Any], str, Any], dict[str, Any]]] = 
     "calendar_entry": _calendar_entry_push,
     "crew_event": _crew_event_push,
 }
-
-
-# --- the bulk guest-page push (a brand's theme or layout changed) ---------------------------------
-
-
-def guest_pages_push_bulk(
-    *, brand_id: int, batch: int = 500, wildcard_after: int = BULK_WILDCARD_AFTER
-) -> dict[str, Any]:
-    """Publish every pending guest page of one brand, a batch at a time, without one invalidation
-    per page: up to ``wildcard_after`` pages, one exact invalidation per batch; past that, a
-    single wildcard invalidation at the end (``/g/*`` and the key prefix: 2 paths, well inside
-    CloudFront's 3,000 paths in flight per distribution). A row is recorded delivered only once
-    its invalidation went out. Returns counts of synced and failed, and the rows of charters
-    cancelled meanwhile (``left``), whose ordinary push withdraws them."""
-    counts: dict[str, Any] = {"synced": 0, "failed": 0, "left": []}
-    brand = Brand.objects.get(pk=brand_id)
-    wildcard = GuestPage.objects.filter(charter__brand=brand, sync_state=SyncState.PENDING).count() > wildcard_after
-    written: list[tuple[GuestPage, pages.PageOrder, pages.PagePlaced]] = []
-    while rows := _pages_claim(brand, batch):
-        for row in rows:
-            if not page_is_live(row.charter):  # cancelled meanwhile: left to the ordinary push (below)
-                counts["left"].append(row.pk)
-        orders = [
-            pages.PageOrder(row.charter, row.published_version + 1, target_fingerprint("guest_page", row.charter))
-            for row in rows
-            if page_is_live(row.charter)
-        ]
-        results = pages.guest_pages_publish_many(brand=brand, orders=orders, invalidate=not wildcard)
-        by_charter = {row.charter_id: row for row in rows}
-        for order in orders:
-            row, outcome = by_charter[order.charter.pk], results[order.charter.pk]
-            if isinstance(outcome, JadaError):
-                _row_failed(row, outcome.message, retrying=False)
-                counts["failed"] += 1
-            else:
-                written.append((row, order, outcome))
-        if not wildcard:
-            counts["synced"] += _pages_done(brand, written)
-            written = []
-    GuestPage.objects.filter(pk__in=counts["left"]).update(sync_state=SyncState.PENDING)  # it withdraws them
-    if written:
-        reference = cdn.bulk_caller_reference(brand, [f"{o.charter.code}:{o.version}" for _, o, _ in written])
-        try:
-            cdn.cdn_invalidate(brand=brand, paths=cdn.wildcard_paths(brand), caller_reference=reference)
-        except JadaError as exc:
-            for row, _, _ in written:
-                _row_failed(row, exc.message, retrying=False)
-            counts["failed"] += len(written)
-            return counts
-        counts["synced"] += _pages_done(brand, written)
-    return counts
-
-
-def _pages_claim(brand: Brand, batch: int) -> list[GuestPage]:
-    with transaction.atomic():
-        rows = list(
-            GuestPage.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("charter__brand", "charter__vessel")
-            .filter(charter__brand=brand, sync_state=SyncState.PENDING)[:batch]
-        )
-        GuestPage.objects.filter(pk__in=[r.pk for r in rows]).update(
-            sync_state=SyncState.SYNCING, attempts=F("attempts") + 1, updated_at=timezone.now()
-        )
-    return rows
-
-
-def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pages.PagePlaced]]) -> int:
-    """Record the written pages delivered in two statements (what each now holds, then the state of
-    those no newer round put back to pending); remove, and invalidate in one batch, any old key."""
-    old_paths = []
-    for row, order, placed in written:
-        if row.object_key and (row.bucket.lower(), row.object_key) != (placed.bucket.lower(), placed.key):
-            owner = Brand.objects.filter(bucket__iexact=row.bucket).first()
-            pages.guest_page_remove(
-                brand=owner, bucket=row.bucket, key=row.object_key, code=order.charter.code, version=order.version,
-                invalidate=False,
-            )  # fmt: skip
-            old_paths.append(f"/{row.object_key}")
-        row.bucket, row.object_key, row.public_url = placed.bucket, placed.key, placed.public_url
-        row.published_version, row.withdrawn, row.remote_id = order.version, False, placed.public_url
-        row.delivered_fingerprint = order.fingerprint
-    now = timezone.now()
-    with transaction.atomic():
-        _pages_delivered_update([row for row, _, _ in written])
-        GuestPage.objects.filter(pk__in=[row.pk for row, _, _ in written]).exclude(sync_state=SyncState.PENDING).update(
-            sync_state=SyncState.SYNCED,
-            last_error="",
-            last_synced_at=now,
-            wanted_fingerprint=F("delivered_fingerprint"),
-            updated_at=now,
-        )
-    if old_paths and brand.distribution_id:
-        reference = cdn.bulk_caller_reference(brand, [f"moved:{p}" for p in old_paths])
-        cdn.cdn_invalidate(brand=brand, paths=old_paths, caller_reference=reference)
-    return len(written)
-
-
-_DELIVERED_FIELDS = ["bucket", "object_key", "public_url", "published_version", "remote_id", "delivered_fingerprint"]
-_DELIVERED_SQL = (  # only the model's own table name is interpolated; every value is a parameter
-    "UPDATE {table} AS g SET withdrawn = false, bucket = v.bucket, object_key = v.object_key, "
-    "public_url = v.public_url, published_version = v.version, remote_id = v.remote_id, "
-    "delivered_fingerprint = v.fingerprint FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], "
-    "%s::integer[], %s::text[], %s::text[]) AS v(id, bucket, object_key, public_url, version, remote_id, "
-    "fingerprint) WHERE g.id = v.id"
-)
-
-
-def _pages_delivered_update(rows: list[GuestPage]) -> None:
-    """What each page now holds, in one UPDATE joined to the per-row values on PostgreSQL.
-
-    ``bulk_update`` says the same with a CASE per field per row; building those cost more than
-    writing the pages (20 s of a 5,000-page re-publish here). Unconditional: the object *was*
-    written, whatever state a newer round set meanwhile.
-    """
-    if connection.vendor != "postgresql":  # SQLite (`make run`): the portable, slower statement
-        GuestPage.objects.bulk_update(rows, ["withdrawn", *_DELIVERED_FIELDS], batch_size=500)
-        return
-    columns = ["pk", "bucket", "object_key", "public_url", "published_version", "remote_id", "delivered_fingerprint"]
-    values = [[getattr(row, name) for row in rows] for name in columns]  # in the order of v(...)
-    with connection.cursor() as cursor:
-        cursor.execute(_DELIVERED_SQL.format(table=connection.ops.quote_name(GuestPage._meta.db_table)), values)

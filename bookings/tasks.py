@@ -94,7 +94,7 @@ BRAND_PAGES_SOFT_TIME_LIMIT = 20 * 60
 )
 def push_brand_pages(brand_id: int) -> dict[str, int]:
     """Re-publish a brand's pending guest pages in bulk (its theme, window or key layout changed)."""
-    from bookings.targets import guest_pages_push_bulk
+    from bookings.targets_bulk import guest_pages_push_bulk
 
     done = guest_pages_push_bulk(brand_id=brand_id)
     for row_id in done["left"]:

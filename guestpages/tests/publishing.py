@@ -10,7 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
-from bookings.targets import guest_pages_mark_pending, guest_pages_push_bulk, target_push, targets_mark_pending
+from bookings.targets import target_push, targets_mark_pending
+from bookings.targets_bulk import guest_pages_mark_pending, guest_pages_push_bulk
 from guestpages.models import GuestPage
 from jada.errors import JadaError, RemoteError
 
@@ -36,7 +37,7 @@ def withdraw(charter: Any) -> GuestPage:
 
 
 def publish_many(charters: list[Any]) -> list[GuestPage]:
-    """A brand's bulk re-publish (``bookings.targets.guest_pages_push_bulk``), brand by brand."""
+    """A brand's bulk re-publish (``bookings.targets_bulk.guest_pages_push_bulk``), brand by brand."""
     from bookings.models import Charter
 
     with transaction.atomic():

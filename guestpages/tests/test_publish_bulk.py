@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Charter
-from bookings.targets import guest_pages_mark_pending, guest_pages_push_bulk
+from bookings.targets_bulk import guest_pages_mark_pending, guest_pages_push_bulk
 from guestpages.models import GuestPage
 from guestpages.storage import brand_storage
 from guestpages.tests.conftest import make_charter
