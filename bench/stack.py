@@ -267,8 +267,9 @@ def gunicorn(port: int, *, workers: int = 2, log: Path, wait: bool = True) -> It
 
 
 @contextlib.contextmanager
-def celery_worker(*, concurrency: int = 2, log: Path) -> Iterator[None]:
-    """A real Celery worker on Redis DB 10 (prefork); waits until it answers a ping."""
+def celery_worker(*, concurrency: int = 2, log: Path, queues: str = "") -> Iterator[None]:
+    """A real Celery worker on the bench's Redis DB (prefork), on every queue unless ``queues``
+    names some; waits until it answers a ping."""
     args = [
         str(VENV_BIN / "celery"),
         "-A",
@@ -279,6 +280,7 @@ def celery_worker(*, concurrency: int = 2, log: Path) -> Iterator[None]:
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
+        *([f"--queues={queues}"] if queues else []),
     ]
     with log.open("ab") as out:
         proc = subprocess.Popen(args, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
