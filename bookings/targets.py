@@ -252,8 +252,9 @@ def _guest_page_push(page: GuestPage, payload: dict[str, Any], fingerprint: str,
         )
         page.object_key = ""
     if not placed.key:  # never published, nothing written
-        return {"withdrawn": True, "object_key": page.object_key, "remote_id": ""}
+        return {"withdrawn": True, "object_key": page.object_key, "remote_id": "", "etag": ""}
     return {
+        "etag": placed.etag,  # with the delivered fingerprint: what the drift report compares the listing with
         "bucket": placed.bucket,
         "object_key": placed.key,
         "public_url": placed.public_url,
@@ -377,8 +378,8 @@ def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pa
             old_paths.append(f"/{row.object_key}")
         row.bucket, row.object_key, row.public_url = placed.bucket, placed.key, placed.public_url
         row.published_version, row.withdrawn, row.remote_id = order.version, False, placed.public_url
-        row.delivered_fingerprint = order.fingerprint
-    fields = ["bucket", "object_key", "public_url", "published_version", "withdrawn", "remote_id"]
+        row.delivered_fingerprint, row.etag = order.fingerprint, placed.etag
+    fields = ["bucket", "object_key", "public_url", "published_version", "withdrawn", "remote_id", "etag"]
     now = timezone.now()
     with transaction.atomic():
         GuestPage.objects.bulk_update([row for row, _, _ in written], [*fields, "delivered_fingerprint"])
