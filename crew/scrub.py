@@ -342,7 +342,7 @@ def _scrub(text: str) -> tuple[str, list[int] | None]:
 
 def scrub_text(text: str) -> str:
     """``text`` without its financial phrases, tidied so that it reads naturally; idempotent."""
-    if not text or not _worth_scanning(text):
+    if not text:
         return text
     return _scrub_cached(text)
 
@@ -352,7 +352,7 @@ def scrub_text(text: str) -> str:
 # again on each run, in a long-lived process. Bounded: ~32k texts of a few hundred bytes.
 @functools.lru_cache(maxsize=32_768)
 def _scrub_cached(text: str) -> str:
-    return _scrub(text)[0]
+    return _scrub(text)[0] if _worth_scanning(text) else text
 
 
 def scrub_spans(text: str) -> list[tuple[int, int]]:
