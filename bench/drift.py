@@ -2,16 +2,18 @@
 
 Product: ``bookings.reconcile.drift_report_create()`` over N live charters whose three targets
 were delivered (guest page in the brand's bucket, calendar entry, crew event), a few of them
-drifted behind the product's back; it asks ``guestpages`` (one ListObjectsV2 walk per bucket, one
-HEAD per page for its fingerprint metadata) and the two API clients (gunicorn serving the
-calendar and SCC APIs: the calendar as one range, SCC events a hundred per request).
-Baseline: the same question with bare clients and nothing else — the listing walks and HEADs
-with the boto3 client, the calendar range with httpx, the events with ``BatchGetItem`` (100 keys)
+drifted behind the product's back; it asks ``guestpages`` (one ListObjectsV2 walk per bucket,
+whose ETags are compared with the ones recorded for our writes; a HEAD only where they differ)
+and the two API clients (gunicorn serving the calendar and SCC APIs: the calendar as one range,
+SCC events a hundred per request).
+Baseline: the fewest reads, bare clients and nothing else — the listing walks with the boto3
+client (each ETag compared with the one the seeding's write answered), the calendar range with httpx, the events with ``BatchGetItem`` (100 keys)
 straight from DynamoDB — each answer compared with the expected fingerprint/fields computed
 before the clock. Unit: charters checked per second.
 
 Checks: the report finds exactly the planted drift (and the baseline the same charters), and the
-product makes at most one remote read per charter per target, amortised: counted with botocore
+product makes at most one remote read per charter per target, amortised, and HEADs only the
+planted page: counted with botocore
 event hooks (S3 calls by operation) and from gunicorn's access log (calendar and SCC requests).
 """
 
@@ -59,7 +61,8 @@ def _charters(count: int) -> list[Any]:
             status="confirmed",
             gross_revenue=Decimal("1450.00"),
             captain_fee=Decimal("300.00"),
-            crew_notes="Meet at dock 7 at 14:00, party of 6. Captain fee $300.",
+            # Each charter's own notes: the scrub of one is no help to the next (it is cached per text).
+            crew_notes=f"Meet Guest drift {i} at dock 7 at 14:00, party of 6. Captain fee $300.",
         )
         for i in range(count)
     ]
@@ -106,15 +109,6 @@ def _deliver(charters: list[Any]) -> dict[str, dict[str, Any]]:
             "wanted_fingerprint": fingerprint,
         }
 
-    GuestPage.objects.bulk_create(
-        (
-            GuestPage(
-                object_key=want[c.code]["key"], bucket=c.brand.bucket, published_version=1, **synced(c, "guest_page")
-            )
-            for c in charters
-        ),
-        batch_size=1000,
-    )
     CalendarEntry.objects.bulk_create((CalendarEntry(**synced(c, "calendar_entry")) for c in charters), batch_size=1000)
     CrewEvent.objects.bulk_create(
         (CrewEvent(remote_id=crew_event_id(c.code), **synced(c, "crew_event")) for c in charters), batch_size=1000
@@ -122,16 +116,29 @@ def _deliver(charters: list[Any]) -> dict[str, dict[str, Any]]:
 
     def put(code: str) -> None:
         w = want[code]
-        aws_client("s3", region=w["region"]).put_object(
+        w["etag"] = aws_client("s3", region=w["region"]).put_object(
             Bucket=w["bucket"],
             Key=w["key"],
             Body=f"<html>{code}</html>".encode(),
             ContentType="text/html; charset=utf-8",
             Metadata={FINGERPRINT_META: w["fingerprints"]["guest_page"], STATE_META: "live"},
-        )
+        )["ETag"]
 
     with ThreadPoolExecutor(max_workers=SEED_THREADS) as pool:
         list(pool.map(put, list(want)))
+    GuestPage.objects.bulk_create(
+        (
+            GuestPage(
+                object_key=want[c.code]["key"],
+                bucket=c.brand.bucket,
+                published_version=1,
+                etag=want[c.code]["etag"],  # what the product's own write records
+                **synced(c, "guest_page"),
+            )
+            for c in charters
+        ),
+        batch_size=1000,
+    )
     InternalCalendarEvent.objects.bulk_create(
         (
             InternalCalendarEvent(charter_id=code, **CalendarEntryIn(**w["calendar_entry"]).stored_fields())
@@ -185,41 +192,37 @@ class _S3Reads:
 
 
 def _api_requests(log: Any, since: int) -> Counter[str]:
-    """Calendar and SCC requests in gunicorn's access log after byte ``since``, by route."""
+    """Calendar and SCC requests in gunicorn's access log after byte ``since``, by route: those
+    answered (status < 400) count as reads; any other (a 5xx the client retried under load) is
+    counted apart, as ``<route> failed``."""
     counted: Counter[str] = Counter()
     with open(log, "rb") as f:
         f.seek(since)
         for line in f.read().decode(errors="replace").splitlines():
             for route in ("/api/calendar", "/api/scc/events"):
                 if f'"GET {route}' in line:
-                    counted[route] += 1
+                    status = line.split('" ', 1)[1].split(" ", 1)[0] if '" ' in line else ""
+                    counted[route if status.isdigit() and int(status) < 400 else f"{route} failed"] += 1
     return counted
 
 
 def _baseline(want: dict[str, dict[str, Any]], *, url: str, http: Any) -> set[str]:
-    """The fewest reads, bare clients: list + HEAD per page, one calendar range, BatchGetItem."""
+    """The fewest reads, bare clients: the listings (ETags), one calendar range, BatchGetItem."""
     from django.conf import settings
     from django.utils import timezone
 
     from bookings.reconcile import CALENDAR_WINDOW
     from crew.dynamo import EVENT_SK, crew_event_id, event_pk
-    from guestpages.services import HEAD_THREADS
     from jada.aws import aws_client
 
     drifted: set[str] = set()
 
     def buckets() -> None:
+        listed: dict[tuple[str, str], str] = {}
         for bucket, region in {(w["bucket"], w["region"]) for w in want.values()}:
-            for _page in aws_client("s3", region=region).get_paginator("list_objects_v2").paginate(Bucket=bucket):
-                pass
-        with ThreadPoolExecutor(max_workers=HEAD_THREADS) as pool:  # as many in flight as the product
-            list(pool.map(head, list(want)))
-
-    def head(code: str) -> None:
-        w = want[code]
-        answer = aws_client("s3", region=w["region"]).head_object(Bucket=w["bucket"], Key=w["key"])
-        if answer["Metadata"].get("jada-fingerprint") != w["fingerprints"]["guest_page"]:
-            drifted.add(code)
+            for page in aws_client("s3", region=region).get_paginator("list_objects_v2").paginate(Bucket=bucket):
+                listed.update(((bucket, item["Key"]), item["ETag"]) for item in page.get("Contents", []))
+        drifted.update(code for code, w in want.items() if listed.get((w["bucket"], w["key"])) != w["etag"])
 
     # S3 in a thread of its own while the calendar and DynamoDB are read, as the product does.
     with ThreadPoolExecutor(max_workers=1) as s3:
@@ -311,11 +314,12 @@ def run(ctx: Context) -> harness.Result:
             "exactly the planted drift found": all(f == planted for f in found),
             "baseline found the same charters": all(b == {p[0] for p in planted} for b in baseline_found),
             "≤ 1 read per charter per target, amortised": (
-                worst.get("HeadObject", 0) <= count
+                worst.get("HeadObject", 0) <= 1  # the defaced page only: every other listed ETag is ours
                 and worst.get("ListObjectsV2", 0) <= listing_pages
                 and worst.get("/api/calendar", 0) <= 1
                 and worst.get("/api/scc/events", 0) <= -(-count // 100)
-                and sum(worst.values()) - worst.get("ListObjectsV2", 0) <= count + 1 + -(-count // 100)
+                and sum(v for k, v in worst.items() if not k.endswith("failed")) - worst.get("ListObjectsV2", 0)
+                <= count + 1 + -(-count // 100)
             ),
         },
     )

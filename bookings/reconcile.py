@@ -4,8 +4,10 @@
   grace (the tasks are idempotent), and asks ``crew`` and ``guestpages`` to re-drive their own
   ledgers. Beat runs it every few minutes; ``manage.py redrive`` on demand.
 - ``drift_report_create`` compares, for every live (or recently cancelled) charter, what each
-  target *really* holds with what it should: the S3 object's fingerprint (its metadata) in the
-  right brand's bucket and in no other, the SCC event's content, the calendar entry's content.
+  target *really* holds with what it should: the S3 object in the right brand's bucket and in no
+  other (its listed ETag against the one recorded for our last write; a HEAD for its fingerprint
+  metadata only where they differ or none was recorded), the SCC event's content, the calendar
+  entry's content.
   It asks ``guestpages`` and the two API clients — it never reads their buckets or tables
   itself — with at most one read per charter per target (the calendar is read as one range,
   SCC events a hundred per request, each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,13 +135,16 @@ def drift_report_create(
     )
     brands = list(Brand.objects.all())
     keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
-    # The buckets are read in a thread of their own (S3 only, no database) while this one reads
-    # the calendar and SCC and works out what every target should hold: the report then takes
-    # about as long as its longest read, not the sum of them.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="drift-pages") as pool:
+    # The three reads go out at once, each in a thread of its own (remote calls only, no database),
+    # while this thread works out what every target should hold: the report then takes about as
+    # long as its longest read, not the sum of the reads and the work.
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="drift-read") as pool:
         buckets = pool.submit(_pages_read, brands, charters, keys)
-        others = _calendar_drift(charters, calendar) + _crew_events_drift(charters, scc)
-        findings = _pages_drift(charters, brands, keys, *buckets.result()) + others
+        entries = pool.submit(_calendar_read, calendar)
+        events = pool.submit(_crew_events_read, charters, scc)
+        fingerprints = {c.pk: target_fingerprint("guest_page", c) for c in charters}
+        others = _calendar_drift(charters, entries) + _crew_events_drift(charters, events)
+        findings = _pages_drift(charters, brands, keys, fingerprints, *buckets.result()) + others
     report = DriftReport.objects.create(findings=findings, finding_count=len(findings))
     if repair:
         drift_repair(findings=findings)
@@ -170,29 +175,66 @@ PagesHeld = dict[int, dict[str, "pages.PageHeld | JadaError | None"]]
 
 def _pages_read(
     brands: list[Brand], charters: list[Charter], keys: dict[int, str]
-) -> tuple[dict[int, set[str]], PagesHeld, list[Finding]]:
-    """Every bucket's listing and every page's HEAD (S3 only: safe in another thread)."""
+) -> tuple[dict[int, dict[str, str]], PagesHeld, list[Finding]]:
+    """Every bucket's listing (key → ETag), then a HEAD only for the pages whose listed ETag is
+    not the one recorded for our last write, or is unknown (S3 only: safe in another thread)."""
     unlisted = []
-    elsewhere: dict[int, set[str]] = {}
+    listed: dict[int, dict[str, str]] = {}
     for brand in brands:
         try:
-            elsewhere[brand.pk] = pages.guest_page_keys(brand=brand)
+            listed[brand.pk] = pages.guest_page_listing(brand=brand)
         except JadaError as exc:
             unlisted.append(
                 _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}")
             )
-    held_by_brand = {
-        brand.pk: pages.guest_pages_held(brand=brand, keys=[keys[c.pk] for c in charters if c.brand_id == brand.pk])
-        for brand in brands
-    }
-    return elsewhere, held_by_brand, unlisted
+    held_by_brand: PagesHeld = {}
+    for brand in brands:
+        listing = listed.get(brand.pk)
+        held: dict[str, pages.PageHeld | JadaError | None] = {}
+        unknown = []
+        for charter in charters:
+            if charter.brand_id != brand.pk:
+                continue
+            key = keys[charter.pk]
+            if listing is None:  # the listing failed: each page is asked on its own
+                unknown.append(key)
+            elif key not in listing:
+                held[key] = None
+            elif (written := _page_written(charter, brand, key)) and listing[key] == written[0]:
+                held[key] = written[1]
+            else:
+                unknown.append(key)
+        held.update(pages.guest_pages_held(brand=brand, keys=unknown))
+        held_by_brand[brand.pk] = held
+    return listed, held_by_brand, unlisted
+
+
+def _page_rewritten(charter: Charter, held: pages.PageHeld) -> bool:
+    """The object claims our last write (its fingerprint) yet S3's ETag for its bytes is not the
+    one that write answered. A row mid-push (``syncing``) is left alone: its write may have landed
+    before the row records it."""
+    row = getattr(charter, "guest_page", None)
+    if row is None or not row.etag or not held.etag or row.sync_state != SyncState.SYNCED:
+        return False
+    return held.fingerprint == row.delivered_fingerprint and held.etag != row.etag
+
+
+def _page_written(charter: Charter, brand: Brand, key: str) -> tuple[str, pages.PageHeld] | None:
+    """The ETag S3 answered for our last write of this page, and what that write held; None when
+    unknown (no row, a row written before ETags were kept, or a write to another bucket or key)."""
+    row = getattr(charter, "guest_page", None)
+    if row is None or not row.etag or row.object_key != key or row.bucket.lower() != brand.bucket.lower():
+        return None
+    state = "withdrawn" if row.withdrawn else "live"
+    return row.etag, pages.PageHeld(fingerprint=row.delivered_fingerprint, state=state, etag=row.etag)
 
 
 def _pages_drift(
     charters: list[Charter],
     brands: list[Brand],
     keys: dict[int, str],
-    elsewhere: dict[int, set[str]],
+    fingerprints: dict[int, str],
+    elsewhere: dict[int, dict[str, str]],
     held_by_brand: PagesHeld,
     unlisted: list[Finding],
 ) -> list[Finding]:
@@ -206,11 +248,14 @@ def _pages_drift(
         where = f"s3://{charter.brand.bucket}/{key}"
         if held is None and page_is_live(charter):
             found.append(_finding("missing", charter.code, "guest_page", f"{where} does not exist"))
-        elif held is not None and held.fingerprint != target_fingerprint("guest_page", charter):
+        elif held is not None and held.fingerprint != fingerprints[charter.pk]:
             what = "still shows the charter" if not page_is_live(charter) and held.state == "live" else "differs"
             found.append(_finding("content_differs", charter.code, "guest_page", f"{where} {what}"))
+        elif held is not None and _page_rewritten(charter, held):
+            detail = f"{where} was rewritten behind our back (its metadata claims our last write, its bytes differ)"
+            found.append(_finding("content_differs", charter.code, "guest_page", detail))
         for brand in brands:
-            if brand.pk != charter.brand_id and key in elsewhere.get(brand.pk, set()):
+            if brand.pk != charter.brand_id and key in elsewhere.get(brand.pk, {}):
                 detail = f"s3://{brand.bucket}/{key} also holds it (brand {brand.slug})"
                 found.append(_finding("wrong_bucket", charter.code, "guest_page", detail))
     return found
@@ -232,25 +277,33 @@ def _differences(want: dict[str, Any], got: dict[str, Any], fields: tuple[str, .
     return [name for name in fields if not _same(name, want.get(name), got.get(name))]
 
 
-def _calendar_drift(charters: list[Charter], calendar: CalendarClient | None) -> list[Finding]:
+def _calendar_read(calendar: CalendarClient | None) -> list[dict[str, Any]] | JadaError:
     today = timezone.localdate()
     try:
         client = calendar or calendar_client()
-        entries = client.entries_between(today - CALENDAR_WINDOW[0], today + CALENDAR_WINDOW[1])
+        return client.entries_between(today - CALENDAR_WINDOW[0], today + CALENDAR_WINDOW[1])
     except JadaError as exc:
-        return [_finding("unchecked", "", "calendar_entry", f"the calendar could not be read: {exc.message}")]
-    held = {str(entry.get("charter_id", "")).upper(): entry for entry in entries}
-    found = []
+        return exc
+
+
+def _calendar_drift(charters: list[Charter], read: Future[list[dict[str, Any]] | JadaError]) -> list[Finding]:
+    today = timezone.localdate()
     in_window = {
         c.code: c for c in charters if today - CALENDAR_WINDOW[0] <= c.starts_at.date() <= today + CALENDAR_WINDOW[1]
     }
-    for code, charter in in_window.items():
+    wanted = {code: calendar_entry_payload(c) for code, c in in_window.items() if charter_is_live(c)}
+    entries = read.result()
+    if isinstance(entries, JadaError):
+        return [_finding("unchecked", "", "calendar_entry", f"the calendar could not be read: {entries.message}")]
+    held = {str(entry.get("charter_id", "")).upper(): entry for entry in entries}
+    found = []
+    for code in in_window:
         entry = held.get(code)
-        if charter_is_live(charter):
+        if code in wanted:
             if entry is None:
                 found.append(_finding("missing", code, "calendar_entry", "the calendar has no entry"))
                 continue
-            differs = _differences(calendar_entry_payload(charter), entry, CALENDAR_ENTRY_FIELDS)
+            differs = _differences(wanted[code], entry, CALENDAR_ENTRY_FIELDS)
             if differs:
                 found.append(_finding("content_differs", code, "calendar_entry", "differs in " + ", ".join(differs)))
         elif entry is not None:
@@ -261,18 +314,31 @@ def _calendar_drift(charters: list[Charter], calendar: CalendarClient | None) ->
     return found
 
 
-def _crew_events_drift(charters: list[Charter], scc: Any) -> list[Finding]:
+EventsRead = tuple[Any, "dict[str, dict[str, Any]] | None"] | Finding
+
+
+def _crew_events_read(charters: list[Charter], scc: Any) -> EventsRead:
+    """The SCC client and every charter's event, a hundred per request (None: a legacy SCC without
+    the batch read, asked one by one afterwards); a finding when SCC cannot be called or read."""
     from crew.client import scc_client
 
-    found = []
     try:
         client = scc or scc_client()
     except JadaError as exc:
-        return [_finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")]
+        return _finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")
     try:
-        held = client.events_find([c.code for c in charters]) if charters else {}
+        return client, (client.events_find([c.code for c in charters]) if charters else {})
     except JadaError as exc:
-        return [_finding("unchecked", "", "crew_event", f"SCC could not be read: {exc.message}")]
+        return _finding("unchecked", "", "crew_event", f"SCC could not be read: {exc.message}")
+
+
+def _crew_events_drift(charters: list[Charter], read: Future[EventsRead]) -> list[Finding]:
+    found = []
+    wanted = {c.code: crew_event_payload(c) for c in charters if charter_is_live(c)}
+    answer = read.result()
+    if isinstance(answer, dict):
+        return [answer]
+    client, held = answer
     for charter in charters:
         row = getattr(charter, "crew_event", None)
         try:
@@ -286,14 +352,14 @@ def _crew_events_drift(charters: list[Charter], scc: Any) -> list[Finding]:
             found.append(_finding("unchecked", charter.code, "crew_event", exc.message))
             continue
         if event is None:
-            if charter_is_live(charter):
+            if charter.code in wanted:
                 found.append(_finding("missing", charter.code, "crew_event", "SCC has no event"))
             continue
-        if not charter_is_live(charter):
+        if charter.code not in wanted:
             if event.get("status") != "cancelled":
                 found.append(_finding("content_differs", charter.code, "crew_event", "the event is not cancelled"))
             continue
-        differs = _differences(crew_event_payload(charter), event, CREW_EVENT_FIELDS)
+        differs = _differences(wanted[charter.code], event, CREW_EVENT_FIELDS)
         if differs:
             found.append(_finding("content_differs", charter.code, "crew_event", "differs in " + ", ".join(differs)))
     return found

@@ -235,8 +235,9 @@ def _guest_page_push(page: GuestPage, payload: dict[str, Any], fingerprint: str,
         )
         page.object_key = ""
     if not placed.key:  # never published, nothing written
-        return {"withdrawn": True, "object_key": page.object_key, "remote_id": ""}
+        return {"withdrawn": True, "object_key": page.object_key, "remote_id": "", "etag": ""}
     return {
+        "etag": placed.etag,  # with the delivered fingerprint: what the drift report compares the listing with
         "bucket": placed.bucket,
         "object_key": placed.key,
         "public_url": placed.public_url,

@@ -137,7 +137,7 @@ def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pa
             old_paths.append(f"/{row.object_key}")
         row.bucket, row.object_key, row.public_url = placed.bucket, placed.key, placed.public_url
         row.published_version, row.withdrawn, row.remote_id = order.version, False, placed.public_url
-        row.delivered_fingerprint = order.fingerprint
+        row.delivered_fingerprint, row.etag = order.fingerprint, placed.etag
     now = timezone.now()
     with transaction.atomic():
         # Unconditional: the object *was* written, whatever state a newer round set meanwhile.
@@ -157,4 +157,5 @@ def _pages_done(brand: Brand, written: list[tuple[GuestPage, pages.PageOrder, pa
 
 _DELIVERED_FIELDS = [
     "withdrawn", "bucket", "object_key", "public_url", "published_version", "remote_id", "delivered_fingerprint",
+    "etag",
 ]  # fmt: skip

@@ -19,6 +19,7 @@ decides. ``money_findings`` returns short reasons (empty list = clean) so the ho
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -158,6 +159,17 @@ def money_findings(text: str) -> list[str]:
     """Why ``text`` may still show money to crew; an empty list means it looks clean."""
     if not text:
         return []
+    return list(_money_findings_cached(text))
+
+
+# A pure function of the text, asked again for the same texts (every item the sweep reads, every
+# record a write checks): cached per text like ``crew.scrub.scrub_text``, bounded.
+@functools.lru_cache(maxsize=32_768)
+def _money_findings_cached(text: str) -> tuple[str, ...]:
+    return tuple(_money_findings(text))
+
+
+def _money_findings(text: str) -> list[str]:
     whole = _TOKEN.match(text)  # the first token finditer would yield
     if whole is not None and whole.end() == len(text) and whole.lastgroup in _INERT_ALONE:
         return []

@@ -36,6 +36,7 @@ blind spot cannot pass both. ``scrub_spans`` gives the removed ranges for the of
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -341,9 +342,17 @@ def _scrub(text: str) -> tuple[str, list[int] | None]:
 
 def scrub_text(text: str) -> str:
     """``text`` without its financial phrases, tidied so that it reads naturally; idempotent."""
-    if not text or not _worth_scanning(text):
+    if not text:
         return text
-    return _scrub(text)[0]
+    return _scrub_cached(text)
+
+
+# A pure function of the text (the rules are module constants), and the same texts come back: the
+# drift report, the crew portal and the sweep scrub every charter's notes, vessel and meeting point
+# again on each run, in a long-lived process. Bounded: ~32k texts of a few hundred bytes.
+@functools.lru_cache(maxsize=32_768)
+def _scrub_cached(text: str) -> str:
+    return _scrub(text)[0] if _worth_scanning(text) else text
 
 
 def scrub_spans(text: str) -> list[tuple[int, int]]:

@@ -21,6 +21,11 @@ class GuestPage(SyncedMirror):
     public_url = models.URLField(blank=True)
     published_version = models.PositiveIntegerField(default=0)
     withdrawn = models.BooleanField(default=False)
+    etag = models.CharField(
+        max_length=80,
+        blank=True,
+        help_text="The ETag S3 returned for our last write of the page (empty: unknown, e.g. written before it was kept).",
+    )
 
     class Meta:
         indexes = [out_of_date_index("guest_page_out_of_date")]

@@ -13,7 +13,10 @@ This module does the work and reports back; it never records sync state (the boo
   attempt re-sends the *same* reference and CloudFront treats it as the same invalidation.
 - **The object says what it holds.** Each object carries the fingerprint of the payload it was
   rendered from in its metadata (``x-amz-meta-jada-fingerprint``), so the drift report can
-  compare what the bucket really holds with what it should, without rendering anything.
+  compare what the bucket really holds with what it should, without rendering anything. Each
+  write also reports the ETag S3 answered (``PagePlaced.etag``; the caller records it): a
+  listing carries every object's ETag, so a page whose listed ETag is the one we wrote holds
+  what we wrote, and only the others cost a HEAD (``guest_page_listing``).
 - **Withdraw replaces, never deletes.** A cancelled charter's page becomes a short "this charter
   was cancelled — contact us" page (guests who saved the link learn what happened instead of
   meeting an S3 403). A page that *moved* (another brand, another key layout) is removed from
@@ -54,14 +57,17 @@ class PagePlaced:
     key: str
     public_url: str
     withdrawn: bool
+    etag: str = ""  # what S3 answered for the write ("" when unknown)
 
 
 @dataclass(frozen=True)
 class PageHeld:
-    """What a bucket really holds under a key: the fingerprint and state from the object's metadata."""
+    """What a bucket really holds under a key: the fingerprint and state from the object's metadata,
+    and the ETag S3 computed from its bytes."""
 
     fingerprint: str
     state: str
+    etag: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,9 +99,10 @@ def guest_page_publish(*, charter: Charter, version: int, fingerprint: str) -> P
     brand = charter.brand
     brand_publish_check(brand)
     key = guest_page_object_key(charter)
-    _object_write(brand_storage(brand), key, guest_page_render(charter), fingerprint=fingerprint, state="live")
+    html = guest_page_render(charter)
+    etag = _object_write(brand_storage(brand), key, html, fingerprint=fingerprint, state="live")
     cdn_invalidate(brand=brand, paths=guest_page_paths(charter.code, key), caller_reference=f"{charter.code}:{version}")
-    return PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=False)
+    return PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=False, etag=etag)
 
 
 def guest_page_withdraw(*, charter: Charter, version: int, fingerprint: str, ever_published: bool) -> PagePlaced:
@@ -110,9 +117,9 @@ def guest_page_withdraw(*, charter: Charter, version: int, fingerprint: str, eve
     if not ever_published and guest_page_held(brand=brand, bucket=brand.bucket, key=key) is None:
         return PagePlaced(brand.bucket, "", "", withdrawn=True)
     html = guest_page_cancelled_render(charter)
-    _object_write(brand_storage(brand), key, html, fingerprint=fingerprint, state="withdrawn")
+    etag = _object_write(brand_storage(brand), key, html, fingerprint=fingerprint, state="withdrawn")
     cdn_invalidate(brand=brand, paths=guest_page_paths(charter.code, key), caller_reference=f"{charter.code}:{version}")
-    return PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=True)
+    return PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=True, etag=etag)
 
 
 def guest_page_remove(
@@ -146,7 +153,9 @@ def guest_page_held(*, brand: Brand, bucket: str, key: str) -> PageHeld | None:
     except BotoCoreError as exc:
         raise GuestPageRemoteError(f"S3 unreachable: {exc}", transient=True) from exc
     metadata = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}
-    return PageHeld(fingerprint=metadata.get(FINGERPRINT_META, ""), state=metadata.get(STATE_META, ""))
+    return PageHeld(
+        fingerprint=metadata.get(FINGERPRINT_META, ""), state=metadata.get(STATE_META, ""), etag=head.get("ETag", "")
+    )
 
 
 HEAD_THREADS = 8  # HEADs in flight at once when many pages are checked (S3 answers each in ms)
@@ -155,8 +164,8 @@ HEAD_THREADS = 8  # HEADs in flight at once when many pages are checked (S3 answ
 def guest_pages_held(*, brand: Brand, keys: Sequence[str]) -> dict[str, PageHeld | JadaError | None]:
     """``guest_page_held`` for many keys of one brand's bucket, ``HEAD_THREADS`` at a time; per
     key what the bucket holds, None (nothing) or the error that kept it from being checked.
-    The listing has no metadata, so the fingerprint costs one HEAD per page; it need not cost
-    one round trip after another."""
+    The drift report asks only for the pages whose listed ETag is not the one recorded for our
+    last write; those cost one HEAD each, several in flight."""
 
     def held(key: str) -> PageHeld | JadaError | None:
         try:
@@ -168,14 +177,20 @@ def guest_pages_held(*, brand: Brand, keys: Sequence[str]) -> dict[str, PageHeld
         return dict(zip(keys, pool.map(held, keys), strict=True))
 
 
-def guest_page_keys(*, brand: Brand) -> set[str]:
-    """Every guest-page key in the brand's bucket (one ListObjectsV2 walk, photos left out)."""
+def guest_page_listing(*, brand: Brand) -> dict[str, str]:
+    """Every guest-page key in the brand's bucket with its ETag (one ListObjectsV2 walk, photos
+    left out). An ETag equal to the one S3 answered for our write means the object holds that
+    write: S3 computes it from the object's bytes."""
     prefix = brand.guest_page_key_template.split("{code}")[0]
-    keys: set[str] = set()
+    keys: dict[str, str] = {}
     try:
         paginator = aws_client("s3", region=brand.region).get_paginator("list_objects_v2")
         for page in paginator.paginate(Bucket=brand.bucket, Prefix=prefix):
-            keys.update(item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(".html"))
+            keys.update(
+                (item["Key"], item.get("ETag", ""))
+                for item in page.get("Contents", [])
+                if item["Key"].endswith(".html")
+            )
     except ClientError as exc:
         if aws_is_not_found(exc):
             return keys
@@ -207,11 +222,12 @@ def guest_pages_publish_many(
             brand_publish_check(brand)
             storage = storage or brand_storage(brand)
             key = guest_page_object_key(charter)
-            _object_write(storage, key, guest_page_render(charter), fingerprint=order.fingerprint, state="live")
+            html = guest_page_render(charter)
+            etag = _object_write(storage, key, html, fingerprint=order.fingerprint, state="live")
         except JadaError as exc:
             results[charter.pk] = exc
             continue
-        results[charter.pk] = PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=False)
+        results[charter.pk] = PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=False, etag=etag)
         written.append(order)
     if written and invalidate:
         paths = [p for o in written for p in guest_page_paths(o.charter.code, guest_page_object_key(o.charter))]
@@ -224,7 +240,8 @@ def guest_pages_publish_many(
     return results
 
 
-def _object_write(storage: S3Storage, key: str, html: str, *, fingerprint: str, state: str) -> None:
+def _object_write(storage: S3Storage, key: str, html: str, *, fingerprint: str, state: str) -> str:
+    """Write the page in place; returns the ETag S3 answered ("" if the storage did not say)."""
     content = ContentFile(html.encode("utf-8"))
     content.metadata = {FINGERPRINT_META: fingerprint, STATE_META: state}  # type: ignore[attr-defined]
     try:
@@ -235,3 +252,4 @@ def _object_write(storage: S3Storage, key: str, html: str, *, fingerprint: str, 
         raise GuestPageRemoteError(f"S3 unreachable writing {key}: {exc}", transient=True) from exc
     if saved != key:  # file_overwrite=False somewhere would rename it and break the CloudFront rewrite
         raise GuestPageError(f"The storage saved {saved!r} instead of {key!r}; it must overwrite in place.")
+    return str(getattr(content, "etag", ""))

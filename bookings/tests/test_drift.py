@@ -107,3 +107,51 @@ def test_the_report_reads_every_charters_crew_in_one_query(confirmed: Charter) -
     prefetched = Charter.objects.prefetch_related(crew_assignments_prefetch()).get(pk=confirmed.pk)
     plain = crew_event_payload(Charter.objects.get(pk=confirmed.pk))
     assert crew_event_payload(prefetched) == plain and len(plain["crew"]) >= 2
+
+
+def heads_counted(charter: Charter) -> list[str]:
+    """The keys the product HEADs in the charter's bucket (a botocore hook on its own client)."""
+    seen: list[str] = []
+    client = aws_client("s3", region=charter.brand.region)
+    client.meta.events.register("provide-client-params.s3.HeadObject", lambda params, **_: seen.append(params["Key"]))
+    return seen
+
+
+def test_each_write_records_its_etag_and_a_clean_page_costs_no_head(confirmed: Charter) -> None:
+    from guestpages.models import GuestPage
+
+    page = GuestPage.objects.get(charter=confirmed)
+    listed = aws_client("s3", region=confirmed.brand.region).head_object(Bucket=page.bucket, Key=page.object_key)
+    assert page.etag and page.etag == listed["ETag"]
+    heads = heads_counted(confirmed)
+    code, out = drift()
+    assert code == 0, out
+    assert heads == []  # the listing's ETag is the one we wrote: nothing else to ask
+
+
+def test_a_page_edited_behind_our_back_is_found_by_its_etag(confirmed: Charter) -> None:
+    from guestpages.models import GuestPage
+
+    page = GuestPage.objects.get(charter=confirmed)
+    s3 = aws_client("s3", region=confirmed.brand.region)
+    # Same metadata as ours, other bytes: only the ETag tells them apart without a read.
+    metadata = s3.head_object(Bucket=page.bucket, Key=page.object_key)["Metadata"]
+    s3.put_object(Bucket=page.bucket, Key=page.object_key, Body=b"<html>edited</html>", Metadata=metadata)
+    heads = heads_counted(confirmed)
+    code, out = drift()
+    # The ETag differs, so the page is HEADed; its metadata still claims our fingerprint, yet the
+    # bytes are not what we wrote.
+    assert heads == [page.object_key]
+    found = {(f["charter"], f["target"], f["kind"]) for f in DriftReport.objects.get().findings}
+    assert found == {(confirmed.code, "guest_page", "content_differs")}, out
+    assert code == 1
+
+
+def test_an_unknown_etag_falls_back_to_a_head(confirmed: Charter) -> None:
+    from guestpages.models import GuestPage
+
+    GuestPage.objects.filter(charter=confirmed).update(etag="")  # written before ETags were kept
+    heads = heads_counted(confirmed)
+    code, out = drift()
+    assert code == 0, out
+    assert heads == [GuestPage.objects.get(charter=confirmed).object_key]

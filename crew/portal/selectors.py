@@ -15,13 +15,15 @@ Why it looks like this:
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus
 
 from django.conf import settings
+from django.urls import get_urlconf, reverse
 from django.utils import timezone
 
 from crew import dynamo
@@ -32,7 +34,10 @@ MAP_SEARCH_URL = "https://www.google.com/maps/search/?api=1&query="
 
 @dataclass(frozen=True)
 class PortalEvent:
-    """One crew-facing event as the portal shows it to one crew member."""
+    """One crew-facing event as the portal shows it to one crew member.
+
+    Its display values are worked out once (``cached_property``): a page shows each several times
+    and the list renders every event the member has."""
 
     record: dict[str, Any]
     role: str
@@ -50,20 +55,25 @@ class PortalEvent:
     def cancelled(self) -> bool:
         return self.record.get("status") == "cancelled"
 
-    @property
+    @functools.cached_property
+    def url(self) -> str:
+        """This event's page (``crew:event``), without a resolver walk per event."""
+        return _event_path(get_urlconf(settings.ROOT_URLCONF)).format(id=quote(self.id, safe=""))
+
+    @functools.cached_property
     def starts(self) -> datetime | None:
         return local_time(self.record.get("starts_at"))
 
-    @property
+    @functools.cached_property
     def ends(self) -> datetime | None:
         return local_time(self.record.get("ends_at"))
 
-    @property
+    @functools.cached_property
     def day(self) -> str:
         """'Thursday 30 May 2024' in local time ('' when the start is unknown)."""
         return self.starts.strftime("%A %-d %B %Y") if self.starts else ""
 
-    @property
+    @functools.cached_property
     def hours(self) -> str:
         """'14:00 – 18:00 PDT'; an end on another day carries its own date."""
         start, end = self.starts, self.ends
@@ -98,6 +108,12 @@ class PortalEvent:
 class MemberEvents:
     upcoming: list[PortalEvent]
     past: list[PortalEvent]
+
+
+@functools.lru_cache(maxsize=8)
+def _event_path(urlconf: str) -> str:
+    marker = "EVENTIDMARKER"
+    return reverse("crew:event", args=[marker], urlconf=urlconf).replace(marker, "{id}")
 
 
 def local_time(value: Any) -> datetime | None:
