@@ -106,7 +106,11 @@ def _consuming(on: bool) -> None:
             for queue in queues:
                 channel.queue_purge(queue)
     for queue in queues:
-        (app.control.add_consumer if on else app.control.cancel_consumer)(queue, reply=True)
+        # The bench runs one worker: its reply ends the wait (without ``limit`` each call waits
+        # out the broadcast's whole 1 s timeout, 5 s a toggle).
+        replies = (app.control.add_consumer if on else app.control.cancel_consumer)(queue, reply=True, limit=1)
+        if not replies:
+            raise RuntimeError(f"the bench worker did not answer {'add' if on else 'cancel'}_consumer {queue}")
 
 
 def _fresh(count: int, *, brand: Any, members: list[Any], label: str) -> list[Any]:
@@ -138,10 +142,13 @@ def run(ctx: Context) -> harness.Result:
         return sum(int(page["InvalidationList"].get("Quantity", 0)) for page in pages)
 
     with (
-        stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-throughput.log") as url,
+        stack.gunicorn(
+            ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-throughput.log", wait=False
+        ) as url,
         stack.celery_worker(concurrency=workers, log=ctx.workdir / "celery-throughput.log"),
         httpx.Client(timeout=30, limits=httpx.Limits(max_connections=workers)) as http,
     ):
+        stack.wait_http(f"{url}/healthz")  # gunicorn booted while the worker did
         # Warm the worker's processes and both web workers (imports, connections, bcrypt once).
         warm = _fresh(workers, brand=brand, members=members, label="tpw")
         charters_confirm(charters=warm, actor="bench")
