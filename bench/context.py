@@ -24,9 +24,7 @@ FULL_SIZES: dict[str, float] = {
     "intake_feeds": 50,
     "intake_events": 200,
     "intake_messages": 1_000,
-    # charters confirmed in one bulk action, per run: 2 runs x 150 = the 300 per side (at ~4/s
-    # here, two runs of 300 would take the entry's whole 2.5 min; docs/performance.md "throughput")
-    "throughput": 150,
+    "throughput": 300,  # charters confirmed in one bulk action
     "throughput_workers": 3,
     "tables": 100_000,  # charters in the big database (the small one has tables_small)
     "tables_small": 1_000,
