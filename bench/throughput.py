@@ -57,8 +57,14 @@ def _done_count(charters: list[Any]) -> int:
 
 
 def _wait_all_done(charters: list[Any]) -> None:
+    from crew.dynamo import crew_event_id
+    from crew.models import CrewNotification
+
     deadline = time.monotonic() + DONE_TIMEOUT_SECONDS
     while _done_count(charters) < len(charters):
+        held = CrewNotification.objects.filter(event_id__in=[crew_event_id(c.code) for c in charters], state="held")
+        if reason := held.values_list("last_error", flat=True).first():
+            raise RuntimeError(f"a crew e-mail was held, so its charter will never be done: {reason}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"{len(charters)} charters were not all done within {DONE_TIMEOUT_SECONDS} s")
         time.sleep(0.2)
