@@ -163,10 +163,11 @@ def run(ctx: Context) -> harness.Result:
     queues = {harness.PRODUCT: iter(product_charters[1:]), harness.BASELINE: iter(baseline_charters)}
 
     with (
-        stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-flow.log") as url,
+        stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-flow.log", wait=False) as url,
         stack.celery_worker(concurrency=WORKER_PROCESSES, log=ctx.workdir / "celery-flow.log"),
         httpx.Client(timeout=30) as http,
     ):
+        stack.wait_http(f"{url}/healthz")  # gunicorn booted while the worker did
         # Warm the worker processes and both web workers (imports, bcrypt once) outside the clock.
         charter_confirm(charter=product_charters[0], actor="bench")
         _wait_done(product_charters[0])

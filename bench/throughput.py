@@ -57,8 +57,14 @@ def _done_count(charters: list[Any]) -> int:
 
 
 def _wait_all_done(charters: list[Any]) -> None:
+    from crew.dynamo import crew_event_id
+    from crew.models import CrewNotification
+
     deadline = time.monotonic() + DONE_TIMEOUT_SECONDS
     while _done_count(charters) < len(charters):
+        held = CrewNotification.objects.filter(event_id__in=[crew_event_id(c.code) for c in charters], state="held")
+        if reason := held.values_list("last_error", flat=True).first():
+            raise RuntimeError(f"a crew e-mail was held, so its charter will never be done: {reason}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"{len(charters)} charters were not all done within {DONE_TIMEOUT_SECONDS} s")
         time.sleep(0.2)
@@ -106,7 +112,11 @@ def _consuming(on: bool) -> None:
             for queue in queues:
                 channel.queue_purge(queue)
     for queue in queues:
-        (app.control.add_consumer if on else app.control.cancel_consumer)(queue, reply=True)
+        # The bench runs one worker: its reply ends the wait (without ``limit`` each call waits
+        # out the broadcast's whole 1 s timeout, 5 s a toggle).
+        replies = (app.control.add_consumer if on else app.control.cancel_consumer)(queue, reply=True, limit=1)
+        if not replies:
+            raise RuntimeError(f"the bench worker did not answer {'add' if on else 'cancel'}_consumer {queue}")
 
 
 def _fresh(count: int, *, brand: Any, members: list[Any], label: str) -> list[Any]:
@@ -138,10 +148,13 @@ def run(ctx: Context) -> harness.Result:
         return sum(int(page["InvalidationList"].get("Quantity", 0)) for page in pages)
 
     with (
-        stack.gunicorn(ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-throughput.log") as url,
+        stack.gunicorn(
+            ctx.size("site_port"), workers=2, log=ctx.workdir / "gunicorn-throughput.log", wait=False
+        ) as url,
         stack.celery_worker(concurrency=workers, log=ctx.workdir / "celery-throughput.log"),
         httpx.Client(timeout=30, limits=httpx.Limits(max_connections=workers)) as http,
     ):
+        stack.wait_http(f"{url}/healthz")  # gunicorn booted while the worker did
         # Warm the worker's processes and both web workers (imports, connections, bcrypt once).
         warm = _fresh(workers, brand=brand, members=members, label="tpw")
         charters_confirm(charters=warm, actor="bench")

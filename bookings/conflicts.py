@@ -25,7 +25,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 
 from bookings.models import Charter, CharterConflict, CharterStatus, ConflictKind, ConflictResolution
@@ -104,6 +104,32 @@ def crew_overlaps(*, charter: Charter) -> list[tuple[Any, Charter]]:
     return [(member, other) for member in members for other in by_member.get(member.pk, [])]
 
 
+def any_clash(*, charter: Charter) -> bool:
+    """Whether ``clashes`` would find anything: one query (two EXISTS), the confirm's usual answer.
+
+    The same conditions as ``vessel_overlaps`` and ``crew_overlaps``, without loading the rows.
+    """
+    from crew.models import CrewAssignment
+
+    if charter.status == CharterStatus.CANCELLED:
+        return False
+    crew = CrewAssignment.objects.filter(
+        crew_member_id__in=CrewAssignment.objects.filter(charter_id=charter.pk).values("crew_member_id"),
+        charter__starts_at__lt=charter.ends_at,
+        charter__ends_at__gt=charter.starts_at,
+    ).exclude(charter_id=charter.pk)
+    found = (
+        Charter.objects.filter(pk=charter.pk)
+        .annotate(
+            vessel_clash=Exists(vessel_overlaps(charter=charter)),
+            crew_clash=Exists(crew.exclude(charter__status=CharterStatus.CANCELLED)),
+        )
+        .values_list("vessel_clash", "crew_clash")
+        .first()
+    )
+    return found is not None and any(found)
+
+
 def clashes(*, charter: Charter) -> list[Clash]:
     """Every live clash of a (not cancelled) charter, vessel first."""
     if charter.status == CharterStatus.CANCELLED:
@@ -132,8 +158,11 @@ def _overridden(clash: Clash, rows: list[CharterConflict]) -> bool:
 def charter_confirm_refusal(*, charter: Charter) -> str | None:
     """Why this charter may not be confirmed now (a sentence naming the other charter), or None.
 
-    Read-only, so the booking flow can ask inside its own transaction.
+    Read-only, so the booking flow can ask inside its own transaction. Without a clash (the usual
+    case) one query answers; with one, the rows are read to name the other charter.
     """
+    if not any_clash(charter=charter):
+        return None
     rows = list(CharterConflict.objects.filter(_pair(charter)))
     for clash in clashes(charter=charter):
         both_live = clash.kind == ConflictKind.VESSEL and clash.other.status in LIVE

@@ -110,6 +110,9 @@ def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KIND
     marked = []
     for kind in kinds:
         wanted = target_fingerprint(kind, charter)
+        if force:  # every row ends pending with what it wants: one upsert, new row or not
+            marked.append(Marked(kind, _pending_upsert(TARGET_MODELS[kind], charter, wanted)))
+            continue
         # A first round creates its row already pending with what it wants: one INSERT, no UPDATE.
         row, created = TARGET_MODELS[kind]._default_manager.get_or_create(
             charter=charter, defaults={"sync_state": SyncState.PENDING, "wanted_fingerprint": wanted}
@@ -127,6 +130,18 @@ def targets_mark_pending(*, charter: Charter, kinds: Iterable[str] = TARGET_KIND
         row.save(update_fields=["sync_state", "attempts", "last_error", "wanted_fingerprint", "updated_at"])
         marked.append(Marked(kind, row.pk))
     return marked
+
+
+_PENDING_FIELDS = ["sync_state", "attempts", "last_error", "wanted_fingerprint", "updated_at"]
+
+
+def _pending_upsert(model: Any, charter: Charter, wanted: str) -> int:
+    """INSERT … ON CONFLICT (charter) DO UPDATE: the row for ``charter``, pending, wanting ``wanted``."""
+    row = model(charter=charter, sync_state=SyncState.PENDING, attempts=0, last_error="", wanted_fingerprint=wanted)
+    model._default_manager.bulk_create(
+        [row], update_conflicts=True, unique_fields=["charter"], update_fields=_PENDING_FIELDS
+    )
+    return int(row.pk)
 
 
 # --- pushing: claim, push the present, record -----------------------------------------------------

@@ -39,7 +39,8 @@ _TOKEN = re.compile(
     r"|(?P<date>\d{1,2}/\d{1,2}(?:/\d{2,4})?(?![\d/])|\d{1,2}\.\d{1,2}\.\d{4})"
     r"|(?P<shorthand>\b\d{1,4}(?:[.,]\d+)?\s?[kK](?![a-zA-Z\d]))"
     r"|(?P<pricedash>\d[\d.,'’]*[.,][-–—]{1,2}(?!\d))"
-    r"|(?P<codeamount>\b(?:usd|eur|gbp|chf|cad|aud|nzd|mxn|jpy|sek|nok|dkk)\d+(?:[.,]\d+)*"
+    # (a code and digits run on into letters, "GBP8XYZ", is an identifier: a charter code)
+    r"|(?P<codeamount>\b(?:usd|eur|gbp|chf|cad|aud|nzd|mxn|jpy|sek|nok|dkk)\d+(?:[.,]\d+)*k?(?![A-Za-z0-9_])"
     r"|\b\d+(?:[.,]\d+)*(?:usd|eur|gbp|chf|cad|aud|nzd|mxn|jpy|sek|nok|dkk)\b)"
     # letters and digits run together (evt_3cf9…, K7PQ2ZD, crew00@…): an identifier, not words
     r"|(?P<ident>\b(?=[A-Za-z0-9_]*[A-Za-z])(?=[A-Za-z0-9_]*\d)[A-Za-z0-9_]+)"

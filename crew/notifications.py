@@ -49,6 +49,7 @@ from django.utils import timezone
 
 from crew import dynamo
 from crew.crew_facing import crew_facing
+from crew.html_text import visible_text
 from crew.links import crew_login_link
 from crew.models import (
     CrewExposure,
@@ -64,6 +65,7 @@ from jada.errors import JadaError
 
 logger = logging.getLogger(__name__)
 
+HTML_TEMPLATE = "crew/email/event_notice.html"
 SUBJECTS = {
     "assigned": "You're crew: {title} — {day}",
     "changed": "Changed: {title} — {day}",
@@ -363,14 +365,14 @@ def crew_event_message(member: CrewMember, event: dict[str, Any], *, kind: str) 
         title=event["title"], day=day.strftime("%a %-d %b %H:%M") if day else ""
     )
     text = render_to_string("crew/email/event_notice.txt", context)
-    html = render_to_string("crew/email/event_notice.html", context)
-    for part in (subject, text.replace(link, ""), html.replace(link.replace("&", "&amp;"), "")):
-        if not text_is_clean(part):
-            raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} would show a scrubbed value")
-    # The independent second check (crew.money_check, not the scrubber again) reads what crew
-    # would read: the subject and the plain-text body without the link (the HTML part is the same
-    # words in markup whose CSS numbers it would rightly distrust).
-    findings = money_findings(subject) + money_findings(text.replace(link, ""))
+    html = render_to_string(HTML_TEMPLATE, context)
+    # Both checks read what crew would read: the subject, the plain text and what the HTML part
+    # shows (its text and attribute values, not our template's own CSS: crew.html_text), each
+    # without the magic link. The second check is crew.money_check, not the scrubber again.
+    parts = (subject, text.replace(link, ""), visible_text(html, template_name=HTML_TEMPLATE, skip=(link,)))
+    if not all(text_is_clean(part) for part in parts):
+        raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} would show a scrubbed value")
+    findings = [finding for part in parts for finding in money_findings(part)]
     if findings:
         raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} looks like money: {'; '.join(findings)}")
     message = EmailMultiAlternatives(subject=subject, body=text, to=[member.email])

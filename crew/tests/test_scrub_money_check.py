@@ -138,3 +138,15 @@ def test_the_single_token_shortcut_agrees_with_the_full_reading(text: str) -> No
 
     full = money_check.money_findings(text + " ")  # a trailing space: no longer one token, full path
     assert money_check.money_findings(text) == full
+
+
+@pytest.mark.parametrize("code", ["GBP8XYZ", "USD23AB", "EUR9KLM", "CHF2345X"])
+def test_a_charter_code_that_starts_with_a_currency_code_is_an_identifier(code: str) -> None:
+    # Found by bench throughput: a charter coded GBP8… had its crew e-mails held as "currency code".
+    assert money_findings(code) == []
+    assert record_money_findings({"charter_ref": code}) == []
+
+
+@pytest.mark.parametrize("text", ["GBP8", "usd300", "USD300k", "EUR1,450.", "pay CHF300 cash", "300usd"])
+def test_a_currency_code_on_an_amount_is_still_found(text: str) -> None:
+    assert any("currency code" in finding for finding in money_findings(text)), money_findings(text)
