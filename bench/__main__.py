@@ -83,6 +83,7 @@ def _run_all(args: argparse.Namespace, ctx: Context, *, endpoint: str) -> tuple[
     for name in args.chosen:
         stack.moto_reset(endpoint)
         stack.dynalite_reset()
+        stack.database_empty()
         module = importlib.import_module(f"bench.{name}")
         ctx.log(f"{name}: start")
         began_one = time.monotonic()

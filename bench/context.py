@@ -30,7 +30,9 @@ FULL_SIZES: dict[str, float] = {
     "tables_small": 1_000,
     "tables_portal_events": 300,  # the crew portal member's events (moto answers 300 in ~1 s)
     "drift": 10_000,  # live charters (the listing's ETags spare a HEAD per page)
-    "cdn_pages": 5_000,
+    # the 5,000 re-publish at ~37 pages/s here is 135 s a run, 4 runs ~7 of the 20 minutes;
+    # past 200 pages the invalidation is the same two wildcards at any size (the paths check)
+    "cdn_pages": 2_000,
     # ~20-40 requests/s through one sync worker here: 10,000 alone would take 4-8 min of the
     # 20; the entry projects the measured slope to the 10,000 (a check, bench/memory.py)
     "memory_requests": 5_000,

@@ -143,6 +143,16 @@ def dynalite_reset() -> None:
             ddb.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 0.05, "MaxAttempts": 200})
 
 
+def database_empty() -> None:
+    """Empty every table (``flush``: TRUNCATE, then the post-migrate setup again, e.g. the office
+    groups), so each benchmark starts from the same database whatever ran before it."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    connection.close()  # a benchmark may leave its connection inside a broken transaction
+    call_command("flush", interactive=False, verbosity=0)
+
+
 def moto_reset(endpoint: str) -> None:
     """Drop every bucket, table and distribution so a benchmark starts from nothing."""
     import httpx
