@@ -155,7 +155,7 @@ TARGET_COLUMNS = (
     "charter_id", "sync_state", "attempts", "last_error", "last_synced_at", "remote_id", "updated_at",
     "delivered_fingerprint", "wanted_fingerprint",
 )  # fmt: skip
-GUEST_PAGE_COLUMNS = (*TARGET_COLUMNS, "object_key", "bucket", "public_url", "published_version", "withdrawn")
+GUEST_PAGE_COLUMNS = (*TARGET_COLUMNS, "object_key", "bucket", "public_url", "published_version", "withdrawn", "etag")
 SOURCES = ("boatsetter", "getmyboat", "direct", "direct")
 SURNAMES = ("Rivera", "Nguyen", "Smith", "Okafor", "Larsen", "Tanaka", "Haddad", "Kowalski", "Moreau", "Singh")
 
@@ -225,6 +225,8 @@ def charters_add(
     and the seconds it took (sequences reset and tables analysed, as autovacuum would)."""
     from django.db import connection, transaction
 
+    from bookings.payloads import CALENDAR_ENTRY_FIELDS
+
     began = time.monotonic()
     now = now or datetime.now(UTC)
     plans = _plans(first, count, fixtures, now)
@@ -244,7 +246,8 @@ def charters_add(
                     row = _target_row(p, kind, now)
                     if kind == 0:
                         key = f"jada-guest-{p.code}.html"
-                        row = (*row, key, "qosd-bench", f"https://example.com/g/{p.code}", 1, p.status == "cancelled")
+                        url = f"https://example.com/g/{p.code}"
+                        row = (*row, key, "qosd-bench", url, 1, p.status == "cancelled", "")  # no ETag recorded
                     yield row
 
             counts[table] = _copy(cursor, table, columns, rows())
@@ -257,21 +260,7 @@ def charters_add(
         counts["bookings_internalcalendarevent"] = _copy(
             cursor,
             "bookings_internalcalendarevent",
-            (
-                "charter_id",
-                "date",
-                "title",
-                "starts_at",
-                "ends_at",
-                "vessel",
-                "brand",
-                "status",
-                "meeting_point",
-                "guest_count",
-                "idempotency_key",
-                "created_at",
-                "updated_at",
-            ),
+            (*CALENDAR_ENTRY_FIELDS, "idempotency_key", "created_at", "updated_at"),
             (
                 (
                     p.code,

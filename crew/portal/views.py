@@ -65,6 +65,16 @@ def home(request: HttpRequest, member: CrewMember) -> HttpResponse:
         "member": member,
         "upcoming": events.upcoming,
         "past": events.past,
+        # Both lists through one loop of the template (the list inline: no include per event).
+        "sections": [
+            (
+                "upcoming",
+                "Upcoming charters",
+                events.upcoming,
+                "No upcoming charters yet. The office will e-mail you when you're on one.",
+            ),
+            ("past", "Past charters", events.past, "None yet."),
+        ],
         "feed_url": feed_url,
         "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else "",
     }
