@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     document = harness.report(results, options=options, seconds=seconds)
     document["crashed"] = crashed
     harness.write_report(Path(args.json), document)
-    print(f"{len(results)} benchmark(s) in {seconds:.0f} s; JSON in {args.json}")
+    load = document["load_average"]
+    print(f"{len(results)} benchmark(s) in {seconds:.0f} s; load average {load}; JSON in {args.json}")
     return 1 if crashed else 0
 
 
