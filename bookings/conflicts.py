@@ -19,13 +19,14 @@ crew member is assigned to both and their times overlap.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bookings.models import Charter, CharterConflict, CharterStatus, ConflictKind, ConflictResolution
@@ -105,29 +106,72 @@ def crew_overlaps(*, charter: Charter) -> list[tuple[Any, Charter]]:
 
 
 def any_clash(*, charter: Charter) -> bool:
-    """Whether ``clashes`` would find anything: one query (two EXISTS), the confirm's usual answer.
+    """Whether ``clashes`` would find anything: one query, the confirm's usual answer.
 
     The same conditions as ``vessel_overlaps`` and ``crew_overlaps``, without loading the rows.
     """
-    from crew.models import CrewAssignment
-
     if charter.status == CharterStatus.CANCELLED:
         return False
-    crew = CrewAssignment.objects.filter(
-        crew_member_id__in=CrewAssignment.objects.filter(charter_id=charter.pk).values("crew_member_id"),
-        charter__starts_at__lt=charter.ends_at,
-        charter__ends_at__gt=charter.starts_at,
-    ).exclude(charter_id=charter.pk)
-    found = (
-        Charter.objects.filter(pk=charter.pk)
-        .annotate(
-            vessel_clash=Exists(vessel_overlaps(charter=charter)),
-            crew_clash=Exists(crew.exclude(charter__status=CharterStatus.CANCELLED)),
-        )
-        .values_list("vessel_clash", "crew_clash")
-        .first()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT CASE WHEN {_clash_sql()} THEN 1 ELSE 0 END", _clash_params(charter))
+        return bool(cursor.fetchone()[0])
+
+
+def charter_status_set_unless_clash(*, charter: Charter) -> bool:
+    """Write ``charter.status`` and ``updated_at`` unless the charter clashes: one UPDATE whose
+    WHERE is ``any_clash``'s condition. True when written; False leaves the row as it was.
+
+    For the confirm, which holds the charter's row lock: the check and the write are one statement
+    (one round trip), run after the lock was taken, so they read every other charter as it is then.
+    """
+    pk, status, updated = _column(Charter, "id"), _column(Charter, "status"), _column(Charter, "updated_at")
+    sql = (
+        f"UPDATE {_table(Charter)} SET {status} = %s, {updated} = %s"  # noqa: S608 (our own names)
+        f" WHERE {pk} = %s AND NOT ({_clash_sql()})"
     )
-    return found is not None and any(found)
+    updated_at = connection.ops.adapt_datetimefield_value(charter.updated_at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [charter.status, updated_at, charter.pk, *_clash_params(charter)])
+        return cursor.rowcount == 1
+
+
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def _column(model: Any, name: str) -> str:
+    return str(connection.ops.quote_name(model._meta.get_field(name).column))
+
+
+@functools.cache
+def _clash_sql() -> str:
+    """The clash condition with its values as parameters (``_clash_params``): built once per process.
+
+    Building it through the ORM (two ``Exists`` annotations) cost more CPU than the query itself.
+    """
+    from crew.models import CrewAssignment
+
+    charter, assignment = _table(Charter), _table(CrewAssignment)
+    pk, vessel, status = _column(Charter, "id"), _column(Charter, "vessel"), _column(Charter, "status")
+    starts, ends = _column(Charter, "starts_at"), _column(Charter, "ends_at")
+    on_charter, member = _column(CrewAssignment, "charter"), _column(CrewAssignment, "crew_member")
+    return (
+        f"EXISTS (SELECT 1 FROM {charter} o WHERE o.{vessel} = %s AND o.{pk} <> %s AND o.{status} <> %s"  # noqa: S608
+        f" AND o.{starts} < %s AND o.{ends} > %s)"
+        f" OR EXISTS (SELECT 1 FROM {assignment} a INNER JOIN {charter} o ON o.{pk} = a.{on_charter}"
+        f" WHERE a.{member} IN (SELECT m.{member} FROM {assignment} m WHERE m.{on_charter} = %s)"
+        f" AND a.{on_charter} <> %s AND o.{status} <> %s AND o.{starts} < %s AND o.{ends} > %s)"
+    )
+
+
+def _clash_params(charter: Charter) -> list[Any]:
+    turnaround = charter.vessel.turnaround
+    moment = connection.ops.adapt_datetimefield_value
+    cancelled = str(CharterStatus.CANCELLED)
+    vessel = [charter.vessel_id, charter.pk, cancelled, moment(charter.ends_at + turnaround)]
+    vessel.append(moment(charter.starts_at - turnaround))
+    crew = [charter.pk, charter.pk, cancelled, moment(charter.ends_at), moment(charter.starts_at)]
+    return vessel + crew
 
 
 def clashes(*, charter: Charter) -> list[Clash]:

@@ -79,18 +79,21 @@ def charter_confirm(*, charter: Charter, actor: Actor, page_in_bulk: bool = Fals
         charter = _charter_lock(charter)
         if charter.status == CharterStatus.COMPLETED:
             raise FlowError(f"Charter {charter.code} is completed; there is nothing left to confirm.")
-        # No double bookings (bookings/conflicts.py): refuse with a sentence naming the other charter.
-        refusal = conflicts.charter_confirm_refusal(charter=charter)
-        if refusal:
-            raise FlowError(refusal)
         previous = charter.status
-        charter.status = CharterStatus.CONFIRMED
+        charter.status, charter.updated_at = CharterStatus.CONFIRMED, timezone.now()
         try:
-            with transaction.atomic():  # PostgreSQL's exclusion constraint catches the race the check cannot see
+            # No double bookings (bookings/conflicts.py): the check and the write are one UPDATE that
+            # writes nothing when the charter, as confirmed, clashes; then the rows are read to refuse
+            # with a sentence naming the other charter (or, every clash overridden, it is written).
+            if not conflicts.charter_status_set_unless_clash(charter=charter):
+                refusal = conflicts.charter_confirm_refusal(charter=charter)
+                if refusal:
+                    raise FlowError(refusal)
                 charter.save(update_fields=["status", "updated_at"])
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # PostgreSQL's exclusion constraint: the race the check cannot see
             if not conflicts.is_double_booking(exc):
                 raise
+            # No savepoint to roll back to: the error ends the whole transaction, as the refusal does.
             raise FlowError(f"Charter {charter.code} overlaps another confirmed charter on {charter.vessel}.") from exc
         marked = targets_mark_pending(charter=charter, force=True)
         tasks.targets_enqueue(m for m in marked if not (page_in_bulk and m.kind == "guest_page"))

@@ -79,6 +79,17 @@ def test_a_crew_member_on_two_overlapping_charters_is_a_conflict() -> None:
     assert f"puts Marco Reyes on two charters at once: {first.code}" in refused.value.message
 
 
+def test_confirming_a_cancelled_charter_again_is_checked_as_the_charter_it_becomes() -> None:
+    first, second = _pair()  # overlapping inquiries on one vessel
+    flow.charter_cancel(charter=first, actor="test")
+    with pytest.raises(flow.FlowError, match=f"Charter {first.code} overlaps charter {second.code}"):
+        flow.charter_confirm(charter=first, actor="test")
+    assert Charter.objects.get(pk=first.pk).status == CharterStatus.CANCELLED
+    flow.charter_cancel(charter=second, actor="test")  # the boat is free again
+    flow.charter_confirm(charter=first, actor="test")
+    assert Charter.objects.get(pk=first.pk).status == CharterStatus.CONFIRMED
+
+
 def test_override_needs_a_reason_is_audited_and_then_allows_confirming() -> None:
     first, second = _pair()
     [conflict] = conflicts.conflicts_refresh(charter=second)

@@ -180,3 +180,17 @@ def test_time_limit_mid_push_is_transient() -> None:
     assert caught.value.transient
     entry.refresh_from_db()
     assert entry.last_error == "The push took longer than the task's time limit. (retrying automatically)"
+
+
+def test_a_push_claims_reads_and_records_its_row_in_three_statements(calendar: CalendarClient) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entry = _confirmed_entry()
+    with CaptureQueriesContext(connection) as queries:
+        assert targets.target_push(kind="calendar_entry", row_id=entry.pk, client=calendar) == SyncState.SYNCED
+    own = [q["sql"] for q in queries.captured_queries if '"bookings_calendarentry"' in q["sql"]]
+    # claim (one conditional UPDATE), read it with its charter, record synced (one UPDATE): was a
+    # transaction of SELECT … FOR UPDATE + UPDATE, then another of two UPDATEs.
+    assert [s.split()[0] for s in own] == ["UPDATE", "SELECT", "UPDATE"], "\n".join(s[:120] for s in own)
+    assert not any("FOR UPDATE" in s for s in own)
