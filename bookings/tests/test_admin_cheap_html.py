@@ -15,7 +15,7 @@ from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
 from django.utils import timezone
 
-from bookings import admin_rows
+from bookings import admin_rows, today
 from bookings.admin_rows import CharterChangeList
 from bookings.admin_views import STATE_COLOURS, CalendarChips
 from bookings.models import (
@@ -171,3 +171,33 @@ def test_changelist_leaves_list_editable_and_odd_columns_to_django(admin_user: A
     changelist.list_display = changelist.list_display[:-1]
     changelist.formset = object()  # type: ignore[assignment]  # a list_editable page: Django draws the forms
     assert admin_rows.column_plans(changelist) is None
+
+
+# One line of the front page's day table as templates/admin/index.html drew it, before CharterLine.row.
+OLD_LINE = """{% for line in lines %}
+            <tr>
+              <td><a href="{{ line.url }}">{{ line.charter.code }}</a></td>
+              <td>{{ line.starts }}–{{ line.ends }} <span class="jada-zone">{{ line.zone }}</span></td>
+              <td>{{ line.charter.guest_name }} · {{ line.charter.party_size }} guests</td>
+              <td>{{ line.charter.get_status_display }}</td>
+              <td>{{ line.badges }}</td>
+            </tr>
+          {% endfor %}"""
+
+
+def test_front_page_line_equals_the_template_it_replaced() -> None:
+    _charter()  # HTML in the guest name, a brand name with "&"
+    second = CharterFactory(
+        party_size=1234, status=CharterStatus.CANCELLED, brand=BrandFactory(time_zone="Europe/Rome")
+    )
+    CalendarEntry.objects.create(charter=second, sync_state="failed")
+    change_url = reverse("admin:bookings_charter_change", args=[today._PK]) + "?a=1&b=<2>"
+    lines = [
+        today._line(c, change_url)
+        for c in Charter.objects.select_related(
+            "brand", "vessel", "guest_page", "calendar_entry", "crew_event"
+        ).order_by("pk")
+    ]
+    old = Template(OLD_LINE).render(Context({"lines": lines}))
+    assert "".join(line.row for line in lines) == old
+    assert "&lt;b&gt;" in old and "a=1&amp;b=&lt;2&gt;" in old and "1234 guests" in old and "Cancelled" in old
