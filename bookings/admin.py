@@ -175,7 +175,7 @@ class CharterAdmin(MoneyHiddenMixin, CheapRowsMixin, CrewViewMixin, CharterTarge
     def targets_summary(self, charter: Charter) -> str:
         """The three target badges, after a red "conflict" chip when the charter is in one (one
         column, so the list still fits a 1,366 px laptop)."""
-        return format_html("{} {}", self.conflict_badge(charter), super().targets_summary(charter))
+        return SafeString(f"{self.conflict_badge(charter)} {super().targets_summary(charter)}")
 
     def get_urls(self) -> list[URLPattern]:
         return [*self.flow_urls(), *self.crew_view_urls(), *super().get_urls()]

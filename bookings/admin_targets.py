@@ -124,7 +124,7 @@ class CharterTargetsMixin:
 
     @admin.display(description="Targets")
     def targets_summary(self, charter: Charter) -> str:
-        return format_html_join(" ", "{}", ((target_badge(label, row),) for _, label, row in self._targets(charter)))
+        return SafeString(" ".join(target_badge(label, row) for _, label, row in self._targets(charter)))
 
     @admin.display(description="Targets")
     def targets_detail(self, charter: Charter) -> SafeString | str:

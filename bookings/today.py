@@ -1,5 +1,5 @@
 """What the admin's front page shows: today's and tomorrow's charters per vessel, what needs
-attention, and the counts that matter — one read, a handful of queries.
+attention, and the counts that matter — one read of the charters, one statement for every count.
 
 "Today" is the office's day (``TIME_ZONE``); each charter's times are shown in its brand's zone,
 with the zone named, because a brand may sell trips in another zone than the office sits in.
@@ -13,9 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 
 from bookings.admin_targets import target_badge
@@ -23,6 +25,7 @@ from bookings.models import Charter, CharterConflict, CharterStatus, DriftReport
 from bookings.targets import TARGET_MODELS, out_of_date_q
 from crew.models import CrewNotification, NotificationState
 from guestpages.message_models import GuestSuppression
+from jada.sql import counts_at_once
 
 TARGETS = (("guest_page", "Guest page"), ("calendar_entry", "Calendar"), ("crew_event", "Crew event"))
 STUCK_AFTER = timedelta(minutes=10)
@@ -37,6 +40,7 @@ class CharterLine:
     targets: list[tuple[str, Any]]
     url: str
     badges: SafeString
+    row: SafeString  # the line's table row as templates/admin/index.html wrote it (built once, here)
 
 
 @dataclass
@@ -64,42 +68,92 @@ class OfficeToday:
 _PK = "0000"  # stands for the key in the change URL, reversed once per page rather than once per line
 
 
+# One line of a day's table, whitespace and all, as the template's loop wrote it per charter
+# (each value escaped and localized as a template variable is: ``_shown``).
+_ROW = (
+    "\n            <tr>\n"
+    '              <td><a href="{url}">{code}</a></td>\n'
+    '              <td>{starts}–{ends} <span class="jada-zone">{zone}</span></td>\n'
+    "              <td>{guest} · {party} guests</td>\n"
+    "              <td>{status}</td>\n"
+    "              <td>{badges}</td>\n"
+    "            </tr>\n"
+    "          "
+)
+
+
+def _shown(value: Any) -> str:
+    """What ``{{ value }}`` writes in a template (localized, then escaped unless already safe)."""
+    return str(conditional_escape(str(localize(value))))
+
+
 def _line(charter: Charter, change_url: str) -> CharterLine:
     """``change_url`` is the charter change URL reversed with ``_PK`` in place of the key."""
     zone = ZoneInfo(charter.brand.time_zone)
     starts, ends = charter.starts_at.astimezone(zone), charter.ends_at.astimezone(zone)
     targets = [(label, getattr(charter, kind, None)) for kind, label in TARGETS]
-    return CharterLine(
+    line = CharterLine(
         charter=charter,
         starts=starts.strftime("%H:%M"),
         ends=ends.strftime("%H:%M"),
         zone=starts.tzname() or charter.brand.time_zone,
         targets=targets,
         url=change_url.replace(f"/{_PK}/", f"/{charter.pk}/", 1),
-        badges=format_html_join("", "{} ", ((target_badge(label, row),) for label, row in targets)),
+        badges=SafeString("".join(f"{target_badge(label, row)} " for label, row in targets)),
+        row=SafeString(""),
     )
+    line.row = SafeString(
+        _ROW.format(
+            url=_shown(line.url),
+            code=_shown(charter.code),
+            starts=_shown(line.starts),
+            ends=_shown(line.ends),
+            zone=_shown(line.zone),
+            guest=_shown(charter.guest_name),
+            party=_shown(charter.party_size),
+            status=_shown(charter.get_status_display()),
+            badges=line.badges,
+        )
+    )
+    return line
 
 
-def _target_attention(now: datetime) -> list[Attention]:
-    changelist = reverse("admin:bookings_charter_changelist")
-    items = []
-    for kind, label in TARGETS:
+def _counted(now: datetime) -> dict[str, QuerySet[Any]]:
+    """Every number the front page prints, as querysets counted together (``counts_at_once``)."""
+    counted: dict[str, QuerySet[Any]] = {}
+    for kind, _label in TARGETS:
         # Counted on the target's own table (one row per charter), each through an index of the few
         # rows in that state; joining every charter to it cost a scan of both tables per count.
         rows: Any = TARGET_MODELS[kind]._default_manager
-        failed = rows.filter(sync_state="failed").count()
+        counted[f"{kind}.failed"] = rows.filter(sync_state="failed")
+        counted[f"{kind}.stale"] = rows.filter(out_of_date_q())
+        counted[f"{kind}.stuck"] = rows.filter(sync_state__in=["pending", "syncing"], updated_at__lt=now - STUCK_AFTER)
+    counted["held"] = CrewNotification.objects.filter(state=NotificationState.HELD)
+    counted["conflicts"] = CharterConflict.objects.filter(resolved_at__isnull=True)
+    counted["bounced"] = GuestSuppression.objects.filter(reason__in=["bounced", "complained"])
+    week = Charter.objects.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=7))
+    counted["confirmed_week"] = week.filter(status=CharterStatus.CONFIRMED)
+    counted["inquiries"] = Charter.objects.filter(status=CharterStatus.INQUIRY, starts_at__gte=now)
+    return counted
+
+
+def _target_attention(numbers: dict[str, int]) -> list[Attention]:
+    changelist = reverse("admin:bookings_charter_changelist")
+    items = []
+    for kind, label in TARGETS:
+        failed = numbers[f"{kind}.failed"]
         if failed:
             items.append(
                 Attention(f"{failed} charter(s) with a failed {label.lower()}", f"{changelist}?targets=failed", "error")
             )
-        stale = rows.filter(out_of_date_q()).count()
+        stale = numbers[f"{kind}.stale"]
         if stale:
             items.append(
                 Attention(
                     f"{stale} charter(s) whose {label.lower()} is out of date", f"{changelist}?targets=out_of_date"
                 )
             )
-        stuck = rows.filter(sync_state__in=["pending", "syncing"], updated_at__lt=now - STUCK_AFTER).count()
+        stuck = numbers[f"{kind}.stuck"]
         if stuck:
             items.append(
                 Attention(
@@ -107,15 +161,15 @@ def _target_attention(now: datetime) -> list[Attention]:
                     f"{changelist}?targets=pending",
                 )
             )
-    held = CrewNotification.objects.filter(state=NotificationState.HELD).count()
+    held = numbers["held"]
     if held:
         url = reverse("admin:crew_crewnotification_changelist") + "?state__exact=held"
         items.append(Attention(f"{held} crew notice(s) held: the money check did not pass", url, "error"))
-    conflicts = CharterConflict.objects.filter(resolved_at__isnull=True).count()
+    conflicts = numbers["conflicts"]
     if conflicts:
         url = reverse("admin:bookings_charterconflict_changelist") + "?open=yes"
         items.append(Attention(f"{conflicts} open conflict(s): a boat or crew member booked twice", url, "error"))
-    bounced = GuestSuppression.objects.filter(reason__in=["bounced", "complained"]).count()
+    bounced = numbers["bounced"]
     if bounced:
         url = reverse("admin:guestpages_guestsuppression_changelist")
         items.append(Attention(f"{bounced} guest address(es) bounced or complained: no more mail to them", url))
@@ -171,22 +225,22 @@ def office_today(*, now: datetime | None = None) -> OfficeToday:
         day.vessels.setdefault(charter.vessel.name, []).append(_line(charter, change_url))
 
     changelist = reverse("admin:bookings_charter_changelist")
-    week = Charter.objects.filter(starts_at__gte=now, starts_at__lt=now + timedelta(days=7))
+    numbers = counts_at_once(_counted(now))  # one statement for every counter on the page
     counts = [
         ("Charters today", sum(len(v) for v in days[0].vessels.values()), changelist),
         ("Tomorrow", sum(len(v) for v in days[1].vessels.values()), changelist),
         (
             "Confirmed, next 7 days",
-            week.filter(status=CharterStatus.CONFIRMED).count(),
+            numbers["confirmed_week"],
             f"{changelist}?status=confirmed",
         ),
         (
             "Inquiries to confirm",
-            Charter.objects.filter(status=CharterStatus.INQUIRY, starts_at__gte=now).count(),
+            numbers["inquiries"],
             f"{changelist}?status=inquiry",
         ),
     ]
-    attention = _target_attention(now) + _other_attention()
+    attention = _target_attention(numbers) + _other_attention()
     return OfficeToday(
         days=days, attention=attention, counts=counts, office_zone=str(now.astimezone(office_zone).tzname())
     )

@@ -50,7 +50,7 @@ SITE_URL = env_url("JADA_SITE_URL", "http://127.0.0.1:8000")
 PUBLIC_API_URL = env_url("PUBLIC_API_URL", SITE_URL)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "jada.admin_site.OfficeAdminConfig",  # django.contrib.admin, its site jada.admin_site.OfficeAdminSite
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

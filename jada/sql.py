@@ -1,4 +1,5 @@
-"""Bulk row updates PostgreSQL can plan cheaply: one ``UPDATE … FROM unnest(…)`` per call.
+"""Bulk row updates PostgreSQL can plan cheaply (one ``UPDATE … FROM unnest(…)`` per call), and
+many counts in one statement (``counts_at_once``).
 
 Django's ``bulk_update`` writes a ``CASE WHEN id = … THEN …`` per field per row; building and
 planning those cost more than the work itself at thousands of rows (a fifth of a 5,000-page
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import QuerySet
 
 
 def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields: Sequence[str]) -> None:
@@ -37,3 +39,21 @@ def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
+
+
+def counts_at_once(querysets: dict[str, QuerySet[Any]]) -> dict[str, int]:
+    """``qs.count()`` of every queryset, from one statement: a scalar ``SELECT COUNT(*)`` subquery
+    per queryset, each planned on its own (its own index), so a page with a dozen counters pays
+    one round trip instead of a dozen. The SQL of each is Django's own (``sql_with_params``)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for qs in querysets.values():
+        sql, values = qs.order_by().values("pk").query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608 - Django's compiled SQL
+        params.extend(values)
+    if not parts:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {name: int(value) for name, value in zip(querysets, row, strict=True)}

@@ -7,11 +7,6 @@ from guestpages.api import router as guest_router
 from jada import health, metrics
 from jada.api import api_build
 
-admin.site.site_header = admin.site.site_title = "JADA Ops"
-admin.site.index_title = "Today"
-# The front page lists every app; the left app sidebar would cost the charter list its targets column.
-admin.site.enable_nav_sidebar = False
-
 # Every JSON API on one django-ninja instance (jada/api.py); /api/docs is for staff only.
 api = api_build([("calendar", calendar_router), ("scc", scc_router), ("guest", guest_router)])
 

@@ -14,11 +14,41 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.contrib.admin.templatetags.admin_list import date_hierarchy
+from django.contrib.admin.templatetags.admin_list import (
+    date_hierarchy,
+    result_headers,
+    result_hidden_fields,
+    result_list,
+)
+from django.contrib.admin.templatetags.base import InclusionAdminNode
 from django.db.models import Max, Min
 from django.utils import timezone
 
 register = template.Library()
+
+
+def charter_result_list(cl: Any) -> dict[str, Any]:
+    """Django's ``result_list`` context, the rows from ``CharterChangeList.result_rows`` (the same
+    cells, each column decided once per page: bookings/admin_rows.py)."""
+    rows = getattr(cl, "result_rows", None)
+    if rows is None:
+        return result_list(cl)
+    headers = list(result_headers(cl))
+    return {
+        "cl": cl,
+        "result_hidden_fields": list(result_hidden_fields(cl)),
+        "result_headers": headers,
+        "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
+        "results": rows(),
+    }
+
+
+@register.tag(name="charter_result_list")
+def charter_result_list_tag(parser: Any, token: Any) -> InclusionAdminNode:
+    """``{% result_list cl %}`` with the cheaper rows; the same admin template resolution."""
+    return InclusionAdminNode(
+        parser, token, func=charter_result_list, template_name="change_list_results.html", takes_context=False
+    )
 
 
 @register.inclusion_tag("admin/date_hierarchy.html")

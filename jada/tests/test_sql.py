@@ -1,4 +1,5 @@
-"""``jada.sql.rows_update``: every row gets its own values, in one statement on PostgreSQL."""
+"""``jada.sql``: ``rows_update`` gives every row its own values in one statement on PostgreSQL;
+``counts_at_once`` counts many querysets in one statement, each exactly as ``count()`` would."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bookings.models import Charter, CharterStatus
 from bookings.tests.factories import CharterFactory
 from guestpages.models import GuestPage
-from jada.sql import rows_update
+from jada.sql import counts_at_once, rows_update
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,28 @@ def test_no_rows_is_no_statement() -> None:
     with CaptureQueriesContext(connection) as queries:
         rows_update(GuestPage, [], ["object_key"])
     assert len(queries) == 0
+
+
+def test_counts_at_once_equal_each_count_in_one_statement() -> None:
+    for status in (CharterStatus.CONFIRMED, CharterStatus.CONFIRMED, CharterStatus.INQUIRY):
+        GuestPage.objects.create(charter=CharterFactory(status=status, guest_name="Ann O'Brien %s"))
+    querysets = {
+        "confirmed": Charter.objects.filter(status=CharterStatus.CONFIRMED),
+        "quoted": Charter.objects.filter(guest_name__contains="O'Brien %s"),  # quotes and % pass as parameters
+        "none": Charter.objects.filter(status=CharterStatus.CANCELLED),
+        "ordered": GuestPage.objects.filter(charter__status=CharterStatus.INQUIRY).order_by("-pk"),
+    }
+    with CaptureQueriesContext(connection) as queries:
+        counted = counts_at_once(querysets)
+    assert len(queries) == 1
+    assert (
+        counted
+        == {name: qs.count() for name, qs in querysets.items()}
+        == {
+            "confirmed": 2,
+            "quoted": 3,
+            "none": 0,
+            "ordered": 1,
+        }
+    )
+    assert counts_at_once({}) == {}
