@@ -28,21 +28,22 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from bookings.calendar_client import CalendarClient, calendar_client
-from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport
+from bookings.drift_charters import drift_charters
+from bookings.models import Brand, CalendarEntry, Charter, DriftReport
 from bookings.payloads import (
     CALENDAR_ENTRY_FIELDS,
     CREW_EVENT_FIELDS,
-    LIVE_STATUSES,
     TARGET_KINDS,
     calendar_entry_payload,
     charter_is_live,
-    crew_assignments_prefetch,
+    charters_crew,
     crew_event_payload,
     page_is_live,
     target_fingerprint,
 )
 from bookings.targets import TARGET_MODELS, out_of_date_q, targets_mark_pending
 from bookings.tasks import target_push_enqueue, targets_enqueue
+from crew.models import CrewEvent
 from guestpages import services as pages
 from jada.errors import JadaError
 from jada.models import SyncState
@@ -125,15 +126,7 @@ def drift_report_create(
     *, repair: bool = False, calendar: CalendarClient | None = None, scc: Any = None
 ) -> DriftReport:
     """Record every disagreement between what the charters say and what the targets hold."""
-    since = timezone.now() - CANCELLED_CHECKED_FOR
-    charters = list(
-        Charter.objects.select_related("brand", "vessel", "guest_page", "crew_event")
-        .filter(Q(status__in=LIVE_STATUSES) | Q(status=CharterStatus.CANCELLED, ends_at__gte=since))
-        .filter(Q(guest_page__isnull=False) | Q(calendar_entry__isnull=False) | Q(crew_event__isnull=False))
-        .prefetch_related(crew_assignments_prefetch())
-        .order_by("starts_at")
-    )
-    brands = list(Brand.objects.all())
+    charters, brands = drift_charters(since=timezone.now() - CANCELLED_CHECKED_FOR)
     keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
     # The three reads go out at once, each in a thread of its own (remote calls only, no database),
     # while this thread works out what every target should hold: the report then takes about as
@@ -274,7 +267,11 @@ def _same(field: str, want: Any, got: Any) -> bool:
 
 
 def _differences(want: dict[str, Any], got: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    return [name for name in fields if not _same(name, want.get(name), got.get(name))]
+    # Equal values are the same value (our times parse, our crew entries are dicts); only the others
+    # are compared as times or as crew lists.
+    return [
+        name for name in fields if want.get(name) != got.get(name) and not _same(name, want.get(name), got.get(name))
+    ]
 
 
 def _calendar_read(calendar: CalendarClient | None) -> list[dict[str, Any]] | JadaError:
@@ -308,8 +305,13 @@ def _calendar_drift(charters: list[Charter], read: Future[list[dict[str, Any]] |
                 found.append(_finding("content_differs", code, "calendar_entry", "differs in " + ", ".join(differs)))
         elif entry is not None:
             found.append(_finding("content_differs", code, "calendar_entry", "the charter is cancelled"))
-    known = set(CalendarEntry.objects.filter(charter__code__in=list(held)).values_list("charter__code", flat=True))
-    for code in sorted(set(held) - known - set(in_window)):
+    # Entries of no charter checked here: orphans unless a charter of ours (outside the checked
+    # ones) has a calendar-entry row. Usually none, so usually no query.
+    unchecked = set(held) - set(in_window)
+    known = (
+        CalendarEntry.objects.filter(charter__code__in=sorted(unchecked)) if unchecked else CalendarEntry.objects.none()
+    )
+    for code in sorted(unchecked - set(known.values_list("charter__code", flat=True))):
         found.append(_finding("orphan", code, "calendar_entry", "no charter of ours has this entry"))
     return found
 
@@ -334,18 +336,23 @@ def _crew_events_read(charters: list[Charter], scc: Any) -> EventsRead:
 
 def _crew_events_drift(charters: list[Charter], read: Future[EventsRead]) -> list[Finding]:
     found = []
-    wanted = {c.code: crew_event_payload(c) for c in charters if charter_is_live(c)}
+    live = [c for c in charters if charter_is_live(c)]
+    crew = charters_crew([c.pk for c in live])
+    wanted = {c.code: crew_event_payload(c, crew=crew.get(c.pk, [])) for c in live}
     answer = read.result()
     if isinstance(answer, dict):
         return [answer]
     client, held = answer
+    remote_ids: dict[int, str] = {}
+    if held is None:  # a legacy SCC: each event is read by the id its row recorded, else by charter
+        rows = CrewEvent.objects.filter(charter__in=[c.pk for c in charters]).values_list("charter_id", "remote_id")
+        remote_ids = dict(rows)
     for charter in charters:
-        row = getattr(charter, "crew_event", None)
         try:
             if held is not None:  # read a hundred at a time; else (a legacy SCC) one by one
                 event = held.get(charter.code)
-            elif row and row.remote_id:
-                event = client.event_get(row.remote_id)
+            elif remote_id := remote_ids.get(charter.pk):
+                event = client.event_get(remote_id)
             else:
                 event = client.event_find(charter.code)
         except JadaError as exc:
