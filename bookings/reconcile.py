@@ -57,6 +57,7 @@ REDRIVE_MAX_ATTEMPTS = 40
 REDRIVE_BATCH = 500
 CANCELLED_CHECKED_FOR = timedelta(days=60)
 CALENDAR_WINDOW = (timedelta(days=60), timedelta(days=400))
+SCC_READS_IN_FLIGHT = 4  # batch reads of SCC events at once (each a hundred events, one BatchGetItem)
 
 Finding = dict[str, str]
 
@@ -134,7 +135,7 @@ def drift_report_create(
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="drift-read") as pool:
         buckets = pool.submit(_pages_read, brands, charters, keys)
         entries = pool.submit(_calendar_read, calendar)
-        events = pool.submit(_crew_events_read, charters, scc)
+        events = pool.submit(_crew_events_read, charters, _scc(scc))
         fingerprints = {c.pk: target_fingerprint("guest_page", c) for c in charters}
         others = _calendar_drift(charters, entries) + _crew_events_drift(charters, events)
         findings = _pages_drift(charters, brands, keys, fingerprints, *buckets.result()) + others
@@ -173,13 +174,15 @@ def _pages_read(
     not the one recorded for our last write, or is unknown (S3 only: safe in another thread)."""
     unlisted = []
     listed: dict[int, dict[str, str]] = {}
-    for brand in brands:
-        try:
-            listed[brand.pk] = pages.guest_page_listing(brand=brand)
-        except JadaError as exc:
+    with ThreadPoolExecutor(max_workers=max(1, len(brands)), thread_name_prefix="drift-list") as pool:
+        listings = list(pool.map(_listing, brands))  # every bucket walked at once
+    for brand, walked in zip(brands, listings, strict=True):
+        if isinstance(walked, JadaError):
             unlisted.append(
-                _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}")
+                _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {walked.message}")
             )
+        else:
+            listed[brand.pk] = walked
     held_by_brand: PagesHeld = {}
     for brand in brands:
         listing = listed.get(brand.pk)
@@ -200,6 +203,13 @@ def _pages_read(
         held.update(pages.guest_pages_held(brand=brand, keys=unknown))
         held_by_brand[brand.pk] = held
     return listed, held_by_brand, unlisted
+
+
+def _listing(brand: Brand) -> dict[str, str] | JadaError:
+    try:
+        return pages.guest_page_listing(brand=brand)
+    except JadaError as exc:
+        return exc
 
 
 def _page_rewritten(charter: Charter, held: pages.PageHeld) -> bool:
@@ -319,17 +329,26 @@ def _calendar_drift(charters: list[Charter], read: Future[list[dict[str, Any]] |
 EventsRead = tuple[Any, "dict[str, dict[str, Any]] | None"] | Finding
 
 
-def _crew_events_read(charters: list[Charter], scc: Any) -> EventsRead:
-    """The SCC client and every charter's event, a hundred per request (None: a legacy SCC without
-    the batch read, asked one by one afterwards); a finding when SCC cannot be called or read."""
+def _scc(scc: Any) -> Any:
+    """The SCC client, or the finding that it cannot be called (built here, in the report's own
+    thread: building it reads the brands' domains from the database)."""
     from crew.client import scc_client
 
     try:
-        client = scc or scc_client()
+        return scc or scc_client()
     except JadaError as exc:
         return _finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")
+
+
+def _crew_events_read(charters: list[Charter], client: Any) -> EventsRead:
+    """The SCC client and every charter's event, a hundred per request, a few requests in flight
+    (None: a legacy SCC without the batch read, asked one by one afterwards); a finding when SCC
+    cannot be called or read."""
+    if isinstance(client, dict):
+        return client
     try:
-        return client, (client.events_find([c.code for c in charters]) if charters else {})
+        refs = [c.code for c in charters]
+        return client, (client.events_find(refs, in_flight=SCC_READS_IN_FLIGHT) if charters else {})
     except JadaError as exc:
         return _finding("unchecked", "", "crew_event", f"SCC could not be read: {exc.message}")
 

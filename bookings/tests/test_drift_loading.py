@@ -139,7 +139,7 @@ def test_a_legacy_scc_is_read_event_by_event_and_its_drift_found(
         asked.append(f"{method} {url.rsplit('/api/scc', 1)[-1]}")
         return real(self, method, url, **kwargs)
 
-    monkeypatch.setattr(SccClient, "events_find", lambda self, refs: None)  # no batch read
+    monkeypatch.setattr(SccClient, "events_find", lambda self, refs, **_: None)  # no batch read
     monkeypatch.setattr(SccClient, "_request", counted)
     report = drift_report_create()
     assert asked == [f"GET /events/{event['id']}"]  # by the id its row recorded
@@ -159,3 +159,16 @@ def test_a_calendar_entry_of_no_charter_of_ours_is_an_orphan(confirmed: Charter)
     # The inquiry's entry has a row of ours (an entry pushed before it went back to inquiry): not
     # an orphan, and not checked either.
     assert found(report) == {("NOSUCHX", "calendar_entry", "orphan")}
+
+
+@live
+def test_buckets_that_cannot_be_listed_leave_their_pages_unchecked(confirmed: Charter, settings: Any) -> None:
+    from bookings.models import Brand
+    from jada.aws import aws_clients_reset
+
+    settings.AWS_SERVICE_ENDPOINT_URLS = {**settings.AWS_SERVICE_ENDPOINT_URLS, "S3": "http://127.0.0.1:9"}
+    aws_clients_reset()  # S3 unreachable from here on; the calendar and SCC answer as before
+    report = drift_report_create()
+    assert found(report) == {("", "guest_page", "unchecked"), (confirmed.code, "guest_page", "unchecked")}
+    unlisted = sorted(f["detail"].split(":")[0] for f in report.findings if not f["charter"])
+    assert unlisted == sorted(f"{brand.bucket} could not be listed" for brand in Brand.objects.all())
