@@ -10,8 +10,10 @@
   entry's content.
   It asks ``guestpages`` and the two API clients — it never reads their buckets or tables
   itself — with at most one read per charter per target (the calendar is read as one range,
-  SCC events a hundred per request, each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
-  re-pushes what drifted.
+  SCC events a hundred per request, each other brand's bucket as one listing). What each target
+  should hold is built afresh from the charters (``bookings.drift_charters`` reads them lean), never
+  taken from the rows' stored fingerprints: an edit behind the flow's back changes no row. It
+  records a ``DriftReport``; ``repair=True`` re-pushes what drifted.
 """
 
 from __future__ import annotations
