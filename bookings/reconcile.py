@@ -10,8 +10,10 @@
   entry's content.
   It asks ``guestpages`` and the two API clients — it never reads their buckets or tables
   itself — with at most one read per charter per target (the calendar is read as one range,
-  SCC events a hundred per request, each other brand's bucket as one listing). It records a ``DriftReport``; ``repair=True``
-  re-pushes what drifted.
+  SCC events a hundred per request, each other brand's bucket as one listing). What each target
+  should hold is built afresh from the charters (``bookings.drift_charters`` reads them lean), never
+  taken from the rows' stored fingerprints: an edit behind the flow's back changes no row. It
+  records a ``DriftReport``; ``repair=True`` re-pushes what drifted.
 """
 
 from __future__ import annotations
@@ -28,21 +30,22 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from bookings.calendar_client import CalendarClient, calendar_client
-from bookings.models import Brand, CalendarEntry, Charter, CharterStatus, DriftReport
+from bookings.drift_charters import drift_charters
+from bookings.models import Brand, CalendarEntry, Charter, DriftReport
 from bookings.payloads import (
     CALENDAR_ENTRY_FIELDS,
     CREW_EVENT_FIELDS,
-    LIVE_STATUSES,
     TARGET_KINDS,
     calendar_entry_payload,
     charter_is_live,
-    crew_assignments_prefetch,
+    charters_crew,
     crew_event_payload,
     page_is_live,
     target_fingerprint,
 )
 from bookings.targets import TARGET_MODELS, out_of_date_q, targets_mark_pending
 from bookings.tasks import target_push_enqueue, targets_enqueue
+from crew.models import CrewEvent
 from guestpages import services as pages
 from jada.errors import JadaError
 from jada.models import SyncState
@@ -56,6 +59,7 @@ REDRIVE_MAX_ATTEMPTS = 40
 REDRIVE_BATCH = 500
 CANCELLED_CHECKED_FOR = timedelta(days=60)
 CALENDAR_WINDOW = (timedelta(days=60), timedelta(days=400))
+SCC_READS_IN_FLIGHT = 4  # batch reads of SCC events at once (each a hundred events, one BatchGetItem)
 
 Finding = dict[str, str]
 
@@ -125,15 +129,7 @@ def drift_report_create(
     *, repair: bool = False, calendar: CalendarClient | None = None, scc: Any = None
 ) -> DriftReport:
     """Record every disagreement between what the charters say and what the targets hold."""
-    since = timezone.now() - CANCELLED_CHECKED_FOR
-    charters = list(
-        Charter.objects.select_related("brand", "vessel", "guest_page", "crew_event")
-        .filter(Q(status__in=LIVE_STATUSES) | Q(status=CharterStatus.CANCELLED, ends_at__gte=since))
-        .filter(Q(guest_page__isnull=False) | Q(calendar_entry__isnull=False) | Q(crew_event__isnull=False))
-        .prefetch_related(crew_assignments_prefetch())
-        .order_by("starts_at")
-    )
-    brands = list(Brand.objects.all())
+    charters, brands = drift_charters(since=timezone.now() - CANCELLED_CHECKED_FOR)
     keys = {charter.pk: pages.guest_page_object_key(charter) for charter in charters}
     # The three reads go out at once, each in a thread of its own (remote calls only, no database),
     # while this thread works out what every target should hold: the report then takes about as
@@ -141,7 +137,7 @@ def drift_report_create(
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="drift-read") as pool:
         buckets = pool.submit(_pages_read, brands, charters, keys)
         entries = pool.submit(_calendar_read, calendar)
-        events = pool.submit(_crew_events_read, charters, scc)
+        events = pool.submit(_crew_events_read, charters, _scc(scc))
         fingerprints = {c.pk: target_fingerprint("guest_page", c) for c in charters}
         others = _calendar_drift(charters, entries) + _crew_events_drift(charters, events)
         findings = _pages_drift(charters, brands, keys, fingerprints, *buckets.result()) + others
@@ -180,13 +176,15 @@ def _pages_read(
     not the one recorded for our last write, or is unknown (S3 only: safe in another thread)."""
     unlisted = []
     listed: dict[int, dict[str, str]] = {}
-    for brand in brands:
-        try:
-            listed[brand.pk] = pages.guest_page_listing(brand=brand)
-        except JadaError as exc:
+    with ThreadPoolExecutor(max_workers=max(1, len(brands)), thread_name_prefix="drift-list") as pool:
+        listings = list(pool.map(_listing, brands))  # every bucket walked at once
+    for brand, walked in zip(brands, listings, strict=True):
+        if isinstance(walked, JadaError):
             unlisted.append(
-                _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {exc.message}")
+                _finding("unchecked", "", "guest_page", f"{brand.bucket} could not be listed: {walked.message}")
             )
+        else:
+            listed[brand.pk] = walked
     held_by_brand: PagesHeld = {}
     for brand in brands:
         listing = listed.get(brand.pk)
@@ -207,6 +205,13 @@ def _pages_read(
         held.update(pages.guest_pages_held(brand=brand, keys=unknown))
         held_by_brand[brand.pk] = held
     return listed, held_by_brand, unlisted
+
+
+def _listing(brand: Brand) -> dict[str, str] | JadaError:
+    try:
+        return pages.guest_page_listing(brand=brand)
+    except JadaError as exc:
+        return exc
 
 
 def _page_rewritten(charter: Charter, held: pages.PageHeld) -> bool:
@@ -274,7 +279,11 @@ def _same(field: str, want: Any, got: Any) -> bool:
 
 
 def _differences(want: dict[str, Any], got: dict[str, Any], fields: tuple[str, ...]) -> list[str]:
-    return [name for name in fields if not _same(name, want.get(name), got.get(name))]
+    # Equal values are the same value (our times parse, our crew entries are dicts); only the others
+    # are compared as times or as crew lists.
+    return [
+        name for name in fields if want.get(name) != got.get(name) and not _same(name, want.get(name), got.get(name))
+    ]
 
 
 def _calendar_read(calendar: CalendarClient | None) -> list[dict[str, Any]] | JadaError:
@@ -308,8 +317,13 @@ def _calendar_drift(charters: list[Charter], read: Future[list[dict[str, Any]] |
                 found.append(_finding("content_differs", code, "calendar_entry", "differs in " + ", ".join(differs)))
         elif entry is not None:
             found.append(_finding("content_differs", code, "calendar_entry", "the charter is cancelled"))
-    known = set(CalendarEntry.objects.filter(charter__code__in=list(held)).values_list("charter__code", flat=True))
-    for code in sorted(set(held) - known - set(in_window)):
+    # Entries of no charter checked here: orphans unless a charter of ours (outside the checked
+    # ones) has a calendar-entry row. Usually none, so usually no query.
+    unchecked = set(held) - set(in_window)
+    known = (
+        CalendarEntry.objects.filter(charter__code__in=sorted(unchecked)) if unchecked else CalendarEntry.objects.none()
+    )
+    for code in sorted(unchecked - set(known.values_list("charter__code", flat=True))):
         found.append(_finding("orphan", code, "calendar_entry", "no charter of ours has this entry"))
     return found
 
@@ -317,35 +331,49 @@ def _calendar_drift(charters: list[Charter], read: Future[list[dict[str, Any]] |
 EventsRead = tuple[Any, "dict[str, dict[str, Any]] | None"] | Finding
 
 
-def _crew_events_read(charters: list[Charter], scc: Any) -> EventsRead:
-    """The SCC client and every charter's event, a hundred per request (None: a legacy SCC without
-    the batch read, asked one by one afterwards); a finding when SCC cannot be called or read."""
+def _scc(scc: Any) -> Any:
+    """The SCC client, or the finding that it cannot be called (built here, in the report's own
+    thread: building it reads the brands' domains from the database)."""
     from crew.client import scc_client
 
     try:
-        client = scc or scc_client()
+        return scc or scc_client()
     except JadaError as exc:
         return _finding("unchecked", "", "crew_event", f"SCC could not be called: {exc.message}")
+
+
+def _crew_events_read(charters: list[Charter], client: Any) -> EventsRead:
+    """The SCC client and every charter's event, a hundred per request, a few requests in flight
+    (None: a legacy SCC without the batch read, asked one by one afterwards); a finding when SCC
+    cannot be called or read."""
+    if isinstance(client, dict):
+        return client
     try:
-        return client, (client.events_find([c.code for c in charters]) if charters else {})
+        refs = [c.code for c in charters]
+        return client, (client.events_find(refs, in_flight=SCC_READS_IN_FLIGHT) if charters else {})
     except JadaError as exc:
         return _finding("unchecked", "", "crew_event", f"SCC could not be read: {exc.message}")
 
 
 def _crew_events_drift(charters: list[Charter], read: Future[EventsRead]) -> list[Finding]:
     found = []
-    wanted = {c.code: crew_event_payload(c) for c in charters if charter_is_live(c)}
+    live = [c for c in charters if charter_is_live(c)]
+    crew = charters_crew([c.pk for c in live])
+    wanted = {c.code: crew_event_payload(c, crew=crew.get(c.pk, [])) for c in live}
     answer = read.result()
     if isinstance(answer, dict):
         return [answer]
     client, held = answer
+    remote_ids: dict[int, str] = {}
+    if held is None:  # a legacy SCC: each event is read by the id its row recorded, else by charter
+        rows = CrewEvent.objects.filter(charter__in=[c.pk for c in charters]).values_list("charter_id", "remote_id")
+        remote_ids = dict(rows)
     for charter in charters:
-        row = getattr(charter, "crew_event", None)
         try:
             if held is not None:  # read a hundred at a time; else (a legacy SCC) one by one
                 event = held.get(charter.code)
-            elif row and row.remote_id:
-                event = client.event_get(row.remote_id)
+            elif remote_id := remote_ids.get(charter.pk):
+                event = client.event_get(remote_id)
             else:
                 event = client.event_find(charter.code)
         except JadaError as exc:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -125,18 +126,30 @@ class SccClient(JsonApiClient):
         events = found.get("events")
         return events[0] if isinstance(events, list) and events and isinstance(events[0], dict) else None
 
-    def events_find(self, charter_refs: list[str]) -> dict[str, dict[str, Any]] | None:
-        """The events of ``charter_refs`` by charter_ref (absent: no event), 100 a request; None
-        when the server reads only one reference per request (a legacy SCC): ask one by one."""
-        found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(charter_refs), EVENTS_PER_REQUEST):
-            chunk = charter_refs[start : start + EVENTS_PER_REQUEST]
-            answer = self._json(self._request("GET", f"{self.base_url}/events", params={"charter_ref": chunk}))
-            events = answer.get("events")
-            if answer.get("looked_up") != len(chunk) or not isinstance(events, list):
-                return None
-            found.update({str(e.get("charter_ref", "")).upper(): e for e in events if isinstance(e, dict)})
+    def events_find(self, charter_refs: list[str], *, in_flight: int = 1) -> dict[str, dict[str, Any]] | None:
+        """The events of ``charter_refs`` by charter_ref (absent: no event), 100 a request and up to
+        ``in_flight`` requests at once; None when the server reads only one reference per request
+        (a legacy SCC): ask one by one."""
+        chunks = [charter_refs[i : i + EVENTS_PER_REQUEST] for i in range(0, len(charter_refs), EVENTS_PER_REQUEST)]
+        if not chunks:
+            return {}
+        found = self._events_chunk(chunks[0])  # a legacy SCC is told apart here, and not asked again
+        if found is None or len(chunks) == 1:
+            return found
+        # The others in_flight at a time (an httpx.Client may be shared between threads).
+        with ThreadPoolExecutor(max_workers=max(1, in_flight), thread_name_prefix="scc-read") as pool:
+            for answer in pool.map(self._events_chunk, chunks[1:]):
+                if answer is None:
+                    return None
+                found.update(answer)
         return found
+
+    def _events_chunk(self, chunk: list[str]) -> dict[str, dict[str, Any]] | None:
+        answer = self._json(self._request("GET", f"{self.base_url}/events", params={"charter_ref": chunk}))
+        events = answer.get("events")
+        if answer.get("looked_up") != len(chunk) or not isinstance(events, list):
+            return None
+        return {str(e.get("charter_ref", "")).upper(): e for e in events if isinstance(e, dict)}
 
     def event_patch(self, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         return self._json(self._request("PATCH", self._event_url(event_id), json=changes))

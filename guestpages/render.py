@@ -9,7 +9,7 @@ that came from a guest or a marketplace.
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -35,11 +35,32 @@ WHAT_TO_BRING = [
 
 
 def _day(value: datetime) -> str:
+    return _day_label(value.date())
+
+
+# Pure functions of a date and of a clock time, asked for several times per page and for every
+# live charter by the drift report (which fingerprints each page): strftime is most of their cost.
+@functools.lru_cache(maxsize=4096)
+def _day_label(value: date) -> str:
     return f"{value:%A, %B} {value.day}, {value.year}"
 
 
 def _time(value: datetime) -> str:
-    return f"{value:%I:%M %p}".lstrip("0")
+    return _clock_label(value.hour, value.minute)
+
+
+@functools.lru_cache(maxsize=24 * 60)
+def _clock_label(hour: int, minute: int) -> str:
+    return f"{time(hour, minute):%I:%M %p}".lstrip("0")
+
+
+def _zone(value: datetime) -> str:
+    return value.tzname() or ""  # what ``%Z`` prints, without a strftime
+
+
+@functools.lru_cache(maxsize=1024)
+def _map_url(meeting_point: str) -> str:
+    return f"https://www.google.com/maps/search/?api=1&query={quote_plus(meeting_point)}" if meeting_point else ""
 
 
 def _origin(url: str) -> str:
@@ -50,7 +71,8 @@ def _origin(url: str) -> str:
 def _api_urls(code: str) -> dict[str, str]:
     base = str(settings.PUBLIC_API_URL or settings.SITE_URL).rstrip("/")
     urlconf = get_urlconf(settings.ROOT_URLCONF)
-    return {name: base + _api_path(name, urlconf).format(code=quote(code, safe="")) for name in ("upload", "confirm")}
+    quoted = quote(code, safe="")
+    return {name: base + _api_path(name, urlconf).format(code=quoted) for name in ("upload", "confirm")}
 
 
 @functools.lru_cache(maxsize=8)
@@ -66,13 +88,22 @@ def _api_path(name: str, urlconf: str) -> str:
 
 def guest_page_context(charter: Charter, *, now: datetime | None = None) -> dict[str, Any]:
     """The only data the guest template gets (see module docstring)."""
+    context = guest_page_content(charter, now=now)
+    s3_origin = _origin(aws_client("s3", region=charter.brand.region).meta.endpoint_url)
+    upload = _origin(context["page_data"]["uploadUrl"])
+    context["csp_connect"] = " ".join(dict.fromkeys([upload, s3_origin, "https://*.amazonaws.com"]))
+    return context
+
+
+def guest_page_content(charter: Charter, *, now: datetime | None = None) -> dict[str, Any]:
+    """What the page shows of the charter: its context less ``csp_connect``, which depends on
+    where the page is served from, not on the charter (the page's fingerprint is built from this)."""
     brand = charter.brand
     zone = brand.zone
     starts, ends = timezone.localtime(charter.starts_at, zone), timezone.localtime(charter.ends_at, zone)
     window = photo_window(charter, now=now)
     opens, closes = timezone.localtime(window.opens_at, zone), timezone.localtime(window.closes_at, zone)
     api = _api_urls(charter.code)
-    s3_origin = _origin(aws_client("s3", region=brand.region).meta.endpoint_url)
     ends_day = "" if ends.date() == starts.date() else f"{_day(ends)} "
     return {
         "code": charter.code,
@@ -80,12 +111,10 @@ def guest_page_context(charter: Charter, *, now: datetime | None = None) -> dict
         "party_size": charter.party_size,
         "vessel": charter.vessel.name,
         "date_label": _day(starts),
-        "time_label": f"{_time(starts)} – {ends_day}{_time(ends)} {starts:%Z}",
+        "time_label": f"{_time(starts)} – {ends_day}{_time(ends)} {_zone(starts)}",
         "time_zone": brand.time_zone,
         "meeting_point": charter.meeting_point,
-        "map_url": f"https://www.google.com/maps/search/?api=1&query={quote_plus(charter.meeting_point)}"
-        if charter.meeting_point
-        else "",
+        "map_url": _map_url(charter.meeting_point),
         "what_to_bring": WHAT_TO_BRING,
         "guest_notes": charter.guest_notes,
         "cancelled": charter.status == "cancelled",
@@ -98,10 +127,9 @@ def guest_page_context(charter: Charter, *, now: datetime | None = None) -> dict
             "logo_url": brand.theme_logo_url,
         },
         "window": {
-            "opens_label": f"{_day(opens)} at {_time(opens)} {opens:%Z}",
-            "closes_label": f"{_day(closes)} at {_time(closes)} {closes:%Z}",
+            "opens_label": f"{_day(opens)} at {_time(opens)} {_zone(opens)}",
+            "closes_label": f"{_day(closes)} at {_time(closes)} {_zone(closes)}",
         },
-        "csp_connect": " ".join(dict.fromkeys([_origin(api["upload"]), s3_origin, "https://*.amazonaws.com"])),
         # Read by the page's script: the browser decides "opens at / upload / closed" itself.
         "page_data": {
             "code": charter.code,

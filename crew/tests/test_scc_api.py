@@ -170,11 +170,41 @@ def test_many_events_are_read_by_charter_ref_a_hundred_at_a_time(scc: SccClient,
     assert too_many.status_code == 400 and too_many.json()["field"] == "charter_ref"
 
 
+def test_many_requests_in_flight_find_the_same_events_each_asked_once(
+    scc: SccClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = {ref: scc.event_upsert(event_payload(charter_ref=ref)) for ref in ("ALPHA1", "BRAVO2", "CHARLIE3")}
+    refs = (
+        ["ALPHA1"] + [f"MISSING{n}" for n in range(250)] + ["BRAVO2"] + [f"GONE{n}" for n in range(60)] + ["CHARLIE3"]
+    )
+    asked: list[tuple[str, ...]] = []
+    real = SccClient._request
+
+    def counted(self: SccClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        asked.append(tuple(kwargs["params"]["charter_ref"]))
+        return real(self, method, url, **kwargs)
+
+    monkeypatch.setattr(SccClient, "_request", counted)
+    assert scc.events_find(refs, in_flight=3) == created == scc.events_find(refs)
+    chunks = [tuple(refs[i : i + 100]) for i in range(0, len(refs), 100)]
+    assert len(chunks) == 4 and sorted(asked) == sorted(chunks * 2)
+
+
 def test_a_server_that_reads_one_ref_per_request_is_told_apart(scc: SccClient, monkeypatch: pytest.MonkeyPatch) -> None:
     scc.event_upsert(event_payload(charter_ref="ALPHA1"))
     legacy = {"events": [scc.event_find("ALPHA1")]}  # what a legacy SCC answers: one event, no count
     monkeypatch.setattr(SccClient, "_json", lambda self, response: legacy)
     assert scc.events_find(["ALPHA1", "BRAVO2"]) is None
+    asked: list[str] = []
+    real = SccClient._request
+
+    def counted(self: SccClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        asked.append(method)
+        return real(self, method, url, **kwargs)
+
+    monkeypatch.setattr(SccClient, "_request", counted)
+    assert scc.events_find([f"R{n}" for n in range(500)], in_flight=4) is None
+    assert asked == ["GET"]  # told apart by the first request: the other four hundred are not asked
 
 
 def test_unknown_fields_are_ignored_and_never_stored(scc: SccClient, table: Any) -> None:
