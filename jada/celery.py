@@ -3,9 +3,10 @@
 Database connections live across tasks the way Django keeps them across requests: with
 ``CELERY_DB_REUSE_MAX`` set, Celery's Django fix-up no longer closes every connection around
 each task, and the handlers below do what Django does around a request (``close_old_connections``:
-a connection past ``CONN_MAX_AGE``, left in a transaction or broken by an error is dropped), plus
-a ``SELECT 1`` before the task on a kept connection, so one the server dropped between tasks (a
-restart, an idle timeout) is replaced instead of failing the task's first query.
+a connection past ``CONN_MAX_AGE``, left in a transaction or broken by an error is dropped), and
+with ``CONN_HEALTH_CHECKS`` (settings) Django checks a kept connection before a task's first query,
+so one the server dropped between tasks (a restart, an idle timeout) is replaced instead of
+failing that query.
 """
 
 import os
@@ -28,15 +29,12 @@ def _eager(task: Any) -> bool:
 
 @task_prerun.connect
 def db_connections_ready(sender: Any = None, **_: Any) -> None:
-    """Before a task: drop obsolete or broken connections, and one the server closed meanwhile."""
+    """Before a task, as before a request: drop obsolete connections and arm the health check."""
     if _eager(sender):
         return
-    from django.db import close_old_connections, connections
+    from django.db import close_old_connections
 
     close_old_connections()
-    for conn in connections.all(initialized_only=True):
-        if conn.connection is not None and not conn.is_usable():
-            conn.close()
 
 
 @task_postrun.connect
