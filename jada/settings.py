@@ -111,7 +111,7 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     try:
-        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
     except Exception as exc:  # dj-database-url raises several types for a bad URL
         raise ImproperlyConfigured(
             f"DATABASE_URL could not be understood ({exc}). Use a URL such as "
@@ -252,6 +252,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
+# Celery's Django fix-up closes every database connection before and after each task unless this
+# is set, ignoring CONN_MAX_AGE: a new PostgreSQL session (and its cold catalog caches) per task.
+# Set, it only closes them all every this many tasks (a backstop); ``jada.celery`` gives tasks
+# Django's own request life cycle instead: CONN_MAX_AGE honoured, a broken or mid-transaction
+# connection dropped, and one found dead between tasks replaced before the task runs.
+CELERY_DB_REUSE_MAX = 1000
 # Longer than any countdown or back-off (retry_backoff_max is 600 s), so a waiting retry is never
 # redelivered to a second worker while the first still holds it.
 CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60

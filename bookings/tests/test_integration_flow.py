@@ -55,7 +55,7 @@ class Stack:
     mail_dir: Path
     tmp: Path
 
-    def worker(self, *, api_url: str | None = None, **extra: str) -> Worker:
+    def worker(self, *, api_url: str | None = None, concurrency: int = 4, **extra: str) -> Worker:
         env = worker_env(
             redis_url=self.redis_url,
             aws_url=self.aws_url,
@@ -63,7 +63,7 @@ class Stack:
             mail_dir=self.mail_dir,
             **extra,
         )
-        return Worker(env, self.tmp / "worker.log")
+        return Worker(env, self.tmp / "worker.log", concurrency=concurrency)
 
 
 @pytest.fixture
@@ -195,6 +195,54 @@ def test_demo_charter_through_a_real_worker(stack: Stack) -> None:
     finally:
         worker.stop()
     assert "Traceback" not in worker.log() or "WorkerLostError" in worker.log(), worker.log()[-3000:]
+
+
+WORKER_APP = "jada-worker-db-test"
+
+
+def _worker_sessions() -> list[tuple[int, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+            [WORKER_APP],
+        )
+        return list(cursor.fetchall())
+
+
+def test_a_worker_keeps_its_database_session_across_tasks_and_replaces_a_dropped_one(stack: Stack) -> None:
+    """One pool process runs the whole confirm (five tasks) on one PostgreSQL session, which is
+    still open afterwards (Celery alone would open and close one per task); a session the
+    server drops between tasks is replaced before the next task runs, which then succeeds."""
+    charter = demo_seed().charter
+    call_command("bootstrap_aws", stdout=StringIO())
+    worker = stack.worker(concurrency=1, PGAPPNAME=WORKER_APP)
+    worker.start()
+    try:
+        wait_for(lambda: celery_app.control.ping(timeout=0.5), timeout=60, what="the worker answering")
+        before = set(_worker_sessions())  # the main process's own, if any: it runs no task
+        flow.charter_confirm(charter=charter, actor="integration test")
+        crew = {m.email for m in CrewMember.objects.filter(assignments__charter=charter)}
+        wait_for(lambda: _all_synced([charter]), timeout=90, what=lambda: f"synced; {worker.log()[-2000:]}")
+        wait_for(lambda: len(_crew_mail(stack, crew)) == len(crew), timeout=30, what="crew mail")
+        wait_for(lambda: _guest_kinds(stack, crew) == ["confirmation"], timeout=30, what="the guest's mail")
+        synced_at = [m._default_manager.get(charter=charter).last_synced_at for m in TARGET_MODELS]
+        first_synced = min(at for at in synced_at if at is not None)
+        sessions = [s for s in _worker_sessions() if s not in before]
+        assert len(sessions) == 1, (sessions, before)
+        ((pid, started),) = sessions
+        assert started < first_synced  # the session of the first task, still open after the last
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+        wait_for(lambda: pid not in [p for p, _ in _worker_sessions()], timeout=10, what="the session gone")
+        flow.charter_cancel(charter=charter, actor="integration test")
+        wait_for(lambda: _all_synced([charter]), timeout=90, what=lambda: f"synced; {worker.log()[-2000:]}")
+        wait_for(lambda: _crew_mail(stack, crew) == dict.fromkeys(sorted(crew), 2), timeout=30, what="crew told")
+        assert all(m._default_manager.get(charter=charter).attempts == 1 for m in TARGET_MODELS)
+        assert pid not in [p for p, _ in _worker_sessions()]
+    finally:
+        worker.stop()
+    assert "Traceback" not in worker.log(), worker.log()[-3000:]
 
 
 def _crew_mail(stack: Stack, crew: set[str]) -> dict[str, int]:
