@@ -170,9 +170,15 @@ def _money_findings_cached(text: str) -> tuple[str, ...]:
     return tuple(_money_findings(text))
 
 
-def _money_findings(text: str) -> list[str]:
+def inert_alone(text: str) -> bool:
+    """Is ``text`` one token of those kinds? Then it is clean, and saying so costs one match (the
+    sweep asks this first, so ids and timestamps neither fill the cache nor wait for it)."""
     whole = _TOKEN.match(text)  # the first token finditer would yield
-    if whole is not None and whole.end() == len(text) and whole.lastgroup in _INERT_ALONE:
+    return whole is not None and whole.end() == len(text) and whole.lastgroup in _INERT_ALONE
+
+
+def _money_findings(text: str) -> list[str]:
+    if inert_alone(text):
         return []
     doc = _Text(text)
     findings: list[str] = []

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from django.conf import settings
 
-from crew import dynamo
+from crew import dynamo, dynamo_sweep
 from crew.dynamo_sweep import crew_events_backfill, crew_events_sweep
 from crew.tests import scc_support
 from crew.tests.scc_support import MONEY_NOTES, event_payload
 from jada.celery import app
 
 table = scc_support.table
+
+
+@pytest.fixture(autouse=True)
+def _fresh_verdicts() -> Iterator[None]:
+    """Each test starts with nothing remembered (a sweep keeps its verdicts for the next one)."""
+    dynamo_sweep.VERDICTS.clear()
+    yield
+    dynamo_sweep.VERDICTS.clear()
 
 
 def _event(ref: str, **changes: Any) -> dict[str, Any]:
@@ -164,9 +175,8 @@ def test_the_sweeps_wire_check_says_clean_only_where_the_item_check_does(changes
 
     item = {k: v for k, v in {**_CLEAN, **changes}.items() if v is not None}
     wire = {k: TypeSerializer().serialize(v) for k, v in item.items()}
-    verdicts: dict[Any, bool] = {}
-    first = _wire_item_clean(wire, verdicts)
-    assert first == _wire_item_clean(wire, verdicts)  # a remembered verdict is the same verdict
+    first = _wire_item_clean(wire)
+    assert first == _wire_item_clean(wire)  # a remembered verdict is the same verdict
     if first:
         assert dynamo.crew_item_problems(item) == []
     if not changes or changes.keys() <= {"delivery_state", "id"}:
@@ -174,8 +184,6 @@ def test_the_sweeps_wire_check_says_clean_only_where_the_item_check_does(changes
 
 
 def test_a_sweep_checks_each_distinct_string_once(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from crew import dynamo_sweep
-
     for n in range(6):
         dynamo.crew_event_write(_event(f"SAME{n}", notes="Meet at dock 7 at 14:00."))
     checked: list[str] = []
@@ -189,3 +197,82 @@ def test_a_sweep_checks_each_distinct_string_once(table: Any, monkeypatch: pytes
     report = crew_events_sweep()
     assert report.scanned == 12 and report.dirty == 0
     assert checked.count("Meet at dock 7 at 14:00.") == 1
+    assert "2027-05-01T17:00:00+00:00" not in checked  # a lone timestamp needs no money check
+    checked.clear()
+    assert crew_events_sweep().scanned == 12
+    assert checked == []  # the next sweep remembers every verdict
+
+
+def test_a_remembered_verdict_never_outlives_its_text(table: Any) -> None:
+    """A verdict is keyed on the exact text: an item whose notes gained money is caught on the
+    very next sweep, whatever was remembered about its old notes."""
+    dynamo.crew_event_write(_event("EDIT1", notes="Meet at dock 7 at 14:00."))
+    assert crew_events_sweep().dirty == 0
+    key = {"pk": dynamo.event_pk(dynamo.crew_event_id("EDIT1")), "sk": "EVENT"}
+    table.update_item(Key=key, UpdateExpression="SET notes = :n", ExpressionAttributeValues={":n": MONEY_NOTES})
+    report = crew_events_sweep()
+    assert (report.dirty, report.scrubbed) == (1, 1)
+    assert "1,450" not in table.get_item(Key=key)["Item"]["notes"]
+
+
+def test_remembered_verdicts_stay_within_their_bound() -> None:
+    verdicts = dynamo_sweep._Verdicts(limit=100)
+    for n in range(1_000):
+        verdicts.put(f"text number {n:04d}", n % 2 == 0)  # 16 characters each
+    held = verdicts.new | verdicts._old
+    assert len(held) <= 2 * (100 // 16 + 1)
+    assert verdicts.get("text number 0999") is False and verdicts.get("text number 0998") is True
+    assert verdicts.get("text number 0000") is None  # long gone: asked again, not guessed
+    for text in held:  # what is still held is still right (or gone, never wrong)
+        assert verdicts.get(text) in (int(text[-4:]) % 2 == 0, None)
+
+
+def _leak(table: Any, ref: str) -> dict[str, str]:
+    key = {"pk": dynamo.event_pk(dynamo.crew_event_id(ref)), "sk": "EVENT"}
+    table.put_item(Item={**key, "charter_ref": ref, "notes": MONEY_NOTES, "revenue": 1450, "version": 2})
+    return key
+
+
+def _update_fails_for(monkeypatch: pytest.MonkeyPatch, key: dict[str, str], times: int) -> list[str]:
+    """DynamoDB throttles the scrub's UpdateItem of ``key`` ``times`` times (moto never throttles)."""
+    scrubbing = dynamo._table()
+    real = scrubbing.update_item
+    calls: list[str] = []
+
+    def throttled(**kwargs: Any) -> Any:
+        calls.append(kwargs["Key"]["pk"])
+        if kwargs["Key"] == key and calls.count(key["pk"]) <= times:
+            error: Any = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
+            raise ClientError(error, "UpdateItem")
+        return real(**kwargs)
+
+    monkeypatch.setattr(scrubbing, "update_item", throttled)
+    return calls
+
+
+def test_a_scrub_that_fails_once_is_tried_again_after_the_scan(table: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = [_leak(table, f"FAIL{n}") for n in range(3)]
+    calls = _update_fails_for(monkeypatch, keys[1], times=1)
+    report = crew_events_sweep(segments=2, page_size=1)
+    assert (report.scanned, report.dirty, report.scrubbed) == (3, 3, 3)
+    assert report.as_dict()["failed_items"] == []
+    assert calls.count(keys[1]["pk"]) == 2
+    for key in keys:
+        assert dynamo.crew_item_problems(table.get_item(Key=key)["Item"]) == []
+
+
+def test_a_scrub_that_keeps_failing_is_reported_and_raised_after_every_other_leak_is_cleaned(
+    table: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    keys = [_leak(table, f"STUCK{n}") for n in range(4)]
+    _update_fails_for(monkeypatch, keys[0], times=99)
+    with caplog.at_level(logging.ERROR, logger="crew.dynamo_sweep"), pytest.raises(ClientError):
+        crew_events_sweep(segments=2, page_size=1)
+    assert f"could not scrub 1 dirty item(s): {keys[0]['pk']} EVENT" in caplog.text
+    assert "found 4 dirty item(s) of 4 and scrubbed 3" in caplog.text
+    assert "revenue" in table.get_item(Key=keys[0])["Item"]
+    for key in keys[1:]:  # the failure stopped nothing else
+        assert dynamo.crew_item_problems(table.get_item(Key=key)["Item"]) == []
+    monkeypatch.undo()
+    report = crew_events_sweep()  # the task's retry: the next sweep cleans it
+    assert (report.dirty, report.scrubbed) == (1, 1)
