@@ -25,6 +25,7 @@ from urllib.parse import quote, quote_plus
 from django.conf import settings
 from django.urls import get_urlconf, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from crew import dynamo
 from crew.models import CrewMember
@@ -102,6 +103,23 @@ class PortalEvent:
             "Notes": str(self.record.get("notes") or ""),
             "Status": str(self.record.get("status") or ""),
         }
+
+
+def event_card(event: PortalEvent) -> dict[str, Any]:
+    """What the list shows of ``event``, as plain strings: the template only prints them (a
+    template lookup or filter costs more than the value, and the list shows every event)."""
+    when = event.day or "Date to be confirmed"
+    if event.hours:
+        when += f" · {event.hours}"
+    vessel = str(event.record.get("vessel") or "")
+    role = capfirst(event.role) or "Crew"
+    return {
+        "url": event.url,
+        "title": str(event.record.get("title") or "Charter"),
+        "cancelled": event.cancelled,
+        "when": when,
+        "what": f"{vessel} · {role}" if vessel else role,
+    }
 
 
 @dataclass(frozen=True)

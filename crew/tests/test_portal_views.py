@@ -56,6 +56,26 @@ def test_list_shows_upcoming_first_then_past_and_only_mine(ana_client: Client, c
     assert "<script" not in html
 
 
+def test_list_cards_say_when_what_and_my_role(ana_client: Client, ana: CrewMember) -> None:
+    starts = in_days(3, hour=14)
+    full = event_put(event_record("CARD1", crew=[crew_entry(ana, "mate")], starts=starts, vessel="JADA <b>II</b>"))
+    bare = event_put(
+        event_record(
+            "CARD2", crew=[crew_entry(ana, "")], starts=in_days(4), title="", vessel="", starts_at=None, ends_at=None
+        )
+    )
+    html = ana_client.get("/crew/").content.decode()
+    assert (
+        f'<a href="/crew/events/{full["id"]}/">\n    <span class="title">Sunset sail CARD1</span>\n    \n'
+        f'    <p class="meta">{starts.strftime("%A %-d %B %Y")} · 14:00 – 18:00 {starts.tzname()}</p>\n'
+        '    <p class="meta">JADA &lt;b&gt;II&lt;/b&gt; · Mate</p>'
+    ) in html
+    assert (
+        f'<a href="/crew/events/{bare["id"]}/">\n    <span class="title">Charter</span>\n    \n'
+        '    <p class="meta">Date to be confirmed</p>\n    <p class="meta">Crew</p>'
+    ) in html
+
+
 def test_list_is_not_logged_as_an_exposure(ana_client: Client, charters: dict[str, Any]) -> None:
     ana_client.get("/crew/")
     assert not CrewExposure.objects.exists()
