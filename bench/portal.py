@@ -45,8 +45,10 @@ def _session_cookie(member: Any) -> str:
     from django.conf import settings
     from django.test import Client
 
+    from crew.portal.auth import SESAME_BACKEND
+
     client = Client()
-    client.force_login(member.user, backend="sesame.backends.ModelBackend")
+    client.force_login(member.user, backend=SESAME_BACKEND)  # the session crew sign-in makes
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 

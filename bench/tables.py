@@ -65,10 +65,11 @@ def _crew_cookie() -> str:
     from django.test import Client
 
     from crew.models import CrewMember
+    from crew.portal.auth import SESAME_BACKEND
 
     member = CrewMember.objects.get(email=bigdata.crew_email(bigdata.PORTAL_MEMBER))
     client = Client()
-    client.force_login(member.user, backend="sesame.backends.ModelBackend")
+    client.force_login(member.user, backend=SESAME_BACKEND)  # the session crew sign-in makes
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 

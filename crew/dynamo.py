@@ -33,6 +33,7 @@ from botocore.exceptions import ClientError
 from django.conf import settings
 
 from crew.crew_facing import CREW_ENTRY_FIELDS, CREW_FACING_FIELDS, FREE_TEXT_FIELDS, crew_facing
+from crew.dynamo_values import plain_item
 from crew.money_check import record_money_findings
 from crew.scrub import scrub_text
 from jada.aws import aws_client, aws_is_not_found, aws_resource
@@ -225,12 +226,17 @@ def crew_events_for_member(email: str) -> list[dict[str, Any]]:
     """Every event ``email`` is crew on (any status, ordered by start), as crew-facing dicts."""
     if not isinstance(email, str) or "@" not in email:
         return []
-    table = _table()
-    query: dict[str, Any] = {"IndexName": "by_crew", "KeyConditionExpression": Key("gsi1pk").eq(crew_pk(email))}
+    query: dict[str, Any] = {
+        "TableName": settings.CREW_EVENTS_TABLE,
+        "IndexName": "by_crew",
+        "KeyConditionExpression": "gsi1pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": crew_pk(email)}},
+    }
+    ddb = aws_client("dynamodb")  # the low-level client: the resource layer cost more than the items
     events: list[dict[str, Any]] = []
     while True:
-        page = table.query(**query)
-        events.extend(crew_facing(item) for item in page.get("Items", []))
+        page = ddb.query(**query)
+        events.extend(crew_facing(plain_item(item)) for item in page.get("Items", []))
         if "LastEvaluatedKey" not in page:
             return events
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

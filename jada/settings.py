@@ -126,11 +126,17 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from Redis, with the database behind it (written through, read on a cache
+# miss); sign-out deletes both. Only with a cache every worker shares: a per-process LocMemCache
+# would let another worker keep serving a signed-out session, so without Redis (`make run`)
+# sessions stay in the database alone.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 AUTHENTICATION_BACKENDS = [
     "jada.mfa.PasswordLockoutBackend",  # first: django-axes refuses locked-out password attempts
     "django.contrib.auth.backends.ModelBackend",
-    "sesame.backends.ModelBackend",
+    "crew.portal.backends.CrewLinkBackend",  # crew magic links; loads the crew member with the user
+    "sesame.backends.ModelBackend",  # crew sessions signed in before CrewLinkBackend name this one
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

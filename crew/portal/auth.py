@@ -46,7 +46,8 @@ RATE_WINDOW_SECONDS = 15 * 60
 RATE_PER_ADDRESS = 3
 RATE_PER_CLIENT = 20
 TOKEN_MAX_LENGTH = 256
-SESAME_BACKEND = "sesame.backends.ModelBackend"
+# Crew sessions name this backend: it loads the crew member with the user (crew/portal/backends.py).
+SESAME_BACKEND = "crew.portal.backends.CrewLinkBackend"
 
 
 class LinkRequestForm(forms.Form):
@@ -59,7 +60,13 @@ def portal_member(request: HttpRequest) -> CrewMember | None:
     user: Any = request.user
     if not user.is_authenticated or not user.is_active or user.is_staff or user.is_superuser:
         return None
-    return CrewMember.objects.filter(user=user).select_related("feed_token").first()
+    try:
+        # Loaded with the user by CrewLinkBackend (one query for both); a session signed in
+        # through another backend loads it here.
+        member: CrewMember = user.crew_member
+    except CrewMember.DoesNotExist:
+        return None
+    return member
 
 
 def crew_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -84,9 +91,10 @@ def _link_member(token: str) -> CrewMember | None:
     user = get_user(token, scope=settings.CREW_PORTAL_SCOPE, update_last_login=False)
     if user is None or not user.is_active or user.is_staff or user.is_superuser:
         return None
-    member = CrewMember.objects.filter(user=user).select_related("user").first()
-    if member is not None:
-        member.user.backend = SESAME_BACKEND  # type: ignore[attr-defined]
+    try:
+        member: CrewMember = user.crew_member  # joined by CrewLinkBackend.get_user
+    except CrewMember.DoesNotExist:
+        return None
     return member
 
 
@@ -168,7 +176,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return redirect("crew:home")
     member = portal_member(request)
-    logout(request)
     if member is not None:
+        # First: a new password hash also ends this session (its hash no longer matches), even
+        # if deleting it from the session cache failed below.
         crew_links_revoke(member=member)
+    logout(request)
     return render(request, "crew/portal/signed_out.html", {"form": LinkRequestForm()})

@@ -16,7 +16,6 @@ Why it looks like this:
 from __future__ import annotations
 
 import functools
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +24,7 @@ from urllib.parse import quote, quote_plus
 from django.conf import settings
 from django.urls import get_urlconf, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from crew import dynamo
 from crew.models import CrewMember
@@ -36,8 +36,9 @@ MAP_SEARCH_URL = "https://www.google.com/maps/search/?api=1&query="
 class PortalEvent:
     """One crew-facing event as the portal shows it to one crew member.
 
-    Its display values are worked out once (``cached_property``): a page shows each several times
-    and the list renders every event the member has."""
+    Its display values are worked out once (``cached_property``; Django's, which costs less on
+    first use than functools' on Python 3.11): a page shows each several times and the list
+    renders every event the member has."""
 
     record: dict[str, Any]
     role: str
@@ -55,25 +56,25 @@ class PortalEvent:
     def cancelled(self) -> bool:
         return self.record.get("status") == "cancelled"
 
-    @functools.cached_property
+    @cached_property
     def url(self) -> str:
         """This event's page (``crew:event``), without a resolver walk per event."""
         return _event_path(get_urlconf(settings.ROOT_URLCONF)).format(id=quote(self.id, safe=""))
 
-    @functools.cached_property
+    @cached_property
     def starts(self) -> datetime | None:
         return local_time(self.record.get("starts_at"))
 
-    @functools.cached_property
+    @cached_property
     def ends(self) -> datetime | None:
         return local_time(self.record.get("ends_at"))
 
-    @functools.cached_property
+    @cached_property
     def day(self) -> str:
         """'Thursday 30 May 2024' in local time ('' when the start is unknown)."""
         return self.starts.strftime("%A %-d %B %Y") if self.starts else ""
 
-    @functools.cached_property
+    @cached_property
     def hours(self) -> str:
         """'14:00 – 18:00 PDT'; an end on another day carries its own date."""
         start, end = self.starts, self.ends
@@ -104,6 +105,23 @@ class PortalEvent:
         }
 
 
+def event_card(event: PortalEvent) -> dict[str, Any]:
+    """What the list shows of ``event``, as plain strings: the template only prints them (a
+    template lookup or filter costs more than the value, and the list shows every event)."""
+    when = event.day or "Date to be confirmed"
+    if event.hours:
+        when += f" · {event.hours}"
+    vessel = str(event.record.get("vessel") or "")
+    role = event.role[:1].upper() + event.role[1:] or "Crew"  # as the capfirst filter
+    return {
+        "url": event.url,
+        "title": str(event.record.get("title") or "Charter"),
+        "cancelled": event.cancelled,
+        "when": when,
+        "what": f"{vessel} · {role}" if vessel else role,
+    }
+
+
 @dataclass(frozen=True)
 class MemberEvents:
     upcoming: list[PortalEvent]
@@ -126,7 +144,7 @@ def local_time(value: Any) -> datetime | None:
         return None
     if moment.tzinfo is None:  # the store always writes an offset; be safe with anything else
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+    return moment.astimezone(timezone.get_default_timezone())  # settings.TIME_ZONE
 
 
 def _first_name(name: str, email: str) -> str:

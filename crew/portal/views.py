@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crew.models import CrewFeedToken, CrewMember, ExposureChannel
 from crew.portal.auth import crew_required
-from crew.portal.selectors import member_event, member_events_split
+from crew.portal.selectors import event_card, member_event, member_events_split
 from crew.portal.services import crew_event_changes, crew_exposures_record, crew_feed_token_rotate, crew_last_looked
 
 logger = logging.getLogger(__name__)
@@ -65,15 +65,16 @@ def home(request: HttpRequest, member: CrewMember) -> HttpResponse:
         "member": member,
         "upcoming": events.upcoming,
         "past": events.past,
-        # Both lists through one loop of the template (the list inline: no include per event).
+        # Both lists through one loop of the template (the list inline: no include per event),
+        # each event as its card's strings (``event_card``).
         "sections": [
             (
                 "upcoming",
                 "Upcoming charters",
-                events.upcoming,
+                [event_card(e) for e in events.upcoming],
                 "No upcoming charters yet. The office will e-mail you when you're on one.",
             ),
-            ("past", "Past charters", events.past, "None yet."),
+            ("past", "Past charters", [event_card(e) for e in events.past], "None yet."),
         ],
         "feed_url": feed_url,
         "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else "",

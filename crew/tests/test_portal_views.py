@@ -56,6 +56,26 @@ def test_list_shows_upcoming_first_then_past_and_only_mine(ana_client: Client, c
     assert "<script" not in html
 
 
+def test_list_cards_say_when_what_and_my_role(ana_client: Client, ana: CrewMember) -> None:
+    starts = in_days(3, hour=14)
+    full = event_put(event_record("CARD1", crew=[crew_entry(ana, "mate")], starts=starts, vessel="JADA <b>II</b>"))
+    bare = event_put(
+        event_record(
+            "CARD2", crew=[crew_entry(ana, "")], starts=in_days(4), title="", vessel="", starts_at=None, ends_at=None
+        )
+    )
+    html = ana_client.get("/crew/").content.decode()
+    assert (
+        f'<a href="/crew/events/{full["id"]}/">\n    <span class="title">Sunset sail CARD1</span>\n    \n'
+        f'    <p class="meta">{starts.strftime("%A %-d %B %Y")} · 14:00 – 18:00 {starts.tzname()}</p>\n'
+        '    <p class="meta">JADA &lt;b&gt;II&lt;/b&gt; · Mate</p>'
+    ) in html
+    assert (
+        f'<a href="/crew/events/{bare["id"]}/">\n    <span class="title">Charter</span>\n    \n'
+        '    <p class="meta">Date to be confirmed</p>\n    <p class="meta">Crew</p>'
+    ) in html
+
+
 def test_list_is_not_logged_as_an_exposure(ana_client: Client, charters: dict[str, Any]) -> None:
     ana_client.get("/crew/")
     assert not CrewExposure.objects.exists()
@@ -178,24 +198,43 @@ def test_an_email_counts_as_having_looked_but_a_feed_poll_does_not(ana_client: C
     assert "Changed since you last looked" in html
 
 
+@pytest.mark.parametrize(
+    ("engine", "session_queries"),
+    [
+        ("django.contrib.sessions.backends.db", 1),  # without Redis (`make run`)
+        ("django.contrib.sessions.backends.cached_db", 0),  # with Redis: the session from the cache
+    ],
+)
 def test_queries_per_page_do_not_grow(
-    client: Client, ana: CrewMember, ben: CrewMember, django_assert_num_queries: Any
+    client: Client,
+    ana: CrewMember,
+    ben: CrewMember,
+    django_assert_num_queries: Any,
+    settings: Any,
+    engine: str,
+    session_queries: int,
 ) -> None:
+    settings.SESSION_ENGINE = engine
     sign_in(client, ana)
     first = event_put(event_record("Q0", crew=[crew_entry(ana, "captain")], starts=in_days(1)))
-    with django_assert_num_queries(3):  # session, user, member (+ feed token, joined)
+    home = session_queries + 1  # the user with its crew member and feed token (one query, joined)
+    detail = home + 2  # + last exposure, + exposure insert
+    with django_assert_num_queries(home):
         assert client.get("/crew/").status_code == 200
-    with django_assert_num_queries(5):  # + last exposure, + exposure insert
+    with django_assert_num_queries(detail):
         assert client.get(f"/crew/events/{first['id']}/").status_code == 200
     extra = [member_make() for _ in range(4)]
     crowd = [crew_entry(ana, "captain"), crew_entry(ben, "mate")] + [crew_entry(m, "deckhand") for m in extra]
     for i in range(1, 8):
         event_put(event_record(f"Q{i}", crew=crowd, starts=in_days(i * 3 - 10)))
     big = event_put(event_record("QBIG", crew=crowd, starts=in_days(2)))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(home):
         assert client.get("/crew/").content.decode().count("Sunset sail Q") == 9
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(detail):
         assert client.get(f"/crew/events/{big['id']}/").status_code == 200
+    assert client.post("/crew/feed/rotate/").status_code == 302
+    with django_assert_num_queries(home):  # the feed token came with the member
+        assert ".ics" in client.get("/crew/").content.decode()
 
 
 def test_office_staff_session_is_not_a_crew_session(client: Client, admin_user: Any) -> None:
