@@ -130,7 +130,7 @@ else:
 # miss); sign-out deletes both. Only with a cache every worker shares: a per-process LocMemCache
 # would let another worker keep serving a signed-out session, so without Redis (`make run`)
 # sessions stay in the database alone.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "jada.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"  # cached_db, Redis-tolerant
 
 AUTHENTICATION_BACKENDS = [
     "jada.mfa.PasswordLockoutBackend",  # first: django-axes refuses locked-out password attempts

@@ -25,7 +25,7 @@ from crew.tests.portal_support import sign_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("crew_table")]
 
-CACHED_DB = "django.contrib.sessions.backends.cached_db"
+CACHED_DB = "jada.sessions"  # Django's cached_db, still served when Redis is away
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -86,8 +86,8 @@ def test_sign_out_ends_the_session_even_if_the_cache_keeps_it(
         raise ConnectionError("redis went away")
 
     monkeypatch.setattr(caches["default"], "delete", cache_down)
-    ana_client.raise_request_exception = False
-    ana_client.post("/crew/logout/")
+    response = ana_client.post("/crew/logout/")
+    assert response.status_code == 200 and "signed out" in response.content.decode()
     monkeypatch.undo()
     assert KEY_PREFIX + key in cache  # the stale copy is still there ...
     assert not _on_portal(_client_with(key))  # ... and refused
@@ -138,3 +138,21 @@ def _session_engine(**env: str) -> str:
 def test_sessions_use_the_cache_only_when_every_worker_shares_it() -> None:
     assert _session_engine(REDIS_URL="redis://127.0.0.1:6379/0") == CACHED_DB
     assert _session_engine() == "django.contrib.sessions.backends.db"  # `make run`: per-process cache
+
+
+def test_with_redis_away_crew_are_served_from_the_database_and_can_sign_out(
+    ana_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis down: no request fails; the session is read from the database, sign-out still ends it."""
+    key = _session_key(ana_client)
+
+    def cache_down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis went away")
+
+    for call in ("get", "set", "delete", "has_key"):
+        monkeypatch.setattr(caches["default"], call, cache_down)
+    assert _on_portal(ana_client)  # read from the database (the cache fill fails too)
+    assert ana_client.post("/crew/logout/").status_code == 200
+    assert not _on_portal(_client_with(key))
+    monkeypatch.undo()
+    assert not _on_portal(_client_with(key))  # Redis back: the copy it kept is refused as well

@@ -202,7 +202,7 @@ def test_an_email_counts_as_having_looked_but_a_feed_poll_does_not(ana_client: C
     ("engine", "session_queries"),
     [
         ("django.contrib.sessions.backends.db", 1),  # without Redis (`make run`)
-        ("django.contrib.sessions.backends.cached_db", 0),  # with Redis: the session from the cache
+        ("jada.sessions", 0),  # with Redis: the session from the cache
     ],
 )
 def test_queries_per_page_do_not_grow(
