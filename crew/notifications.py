@@ -45,7 +45,7 @@ from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from crew import dynamo
+from crew import dynamo, outbox_sql
 from crew.crew_facing import crew_facing
 from crew.models import (
     CrewExposure,
@@ -79,21 +79,25 @@ def crew_notifications_record(
 
     ``notices`` maps e-mail → kind (``crew.services.crew_notices``). An address that is no crew
     member here is logged and skipped (there is nobody to link the row to). Recording the same
-    version twice adds nothing (the unique constraint).
+    version twice adds nothing (the unique constraint); returned are the rows this call added.
+    On PostgreSQL that is one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (``crew.outbox_sql``).
     """
     if not notices:
         return []
     members = {m.email.lower(): m for m in CrewMember.objects.filter(email__in=list(notices))}
     for email in {e.lower() for e in notices} - set(members):
         logger.warning("Crew event %s lists %s, who is not a crew member here; not e-mailed", event_id, email)
-    wanted = {(members[e.lower()].pk, kind) for e, kind in notices.items() if e.lower() in members}
+    wanted = sorted({(members[e.lower()].pk, kind) for e, kind in notices.items() if e.lower() in members})
+    rows = [
+        CrewNotification(event_id=event_id, charter_ref=charter_ref, crew_member_id=pk, version=version, kind=kind)
+        for pk, kind in wanted
+    ]
+    if rows and db_connection.vendor == "postgresql":
+        return outbox_sql.notifications_insert_new(rows)
     existing = set(
         CrewNotification.objects.filter(event_id=event_id, version=version).values_list("crew_member_id", "kind")
     )
-    rows = [
-        CrewNotification(event_id=event_id, charter_ref=charter_ref, crew_member_id=pk, version=version, kind=kind)
-        for pk, kind in sorted(wanted - existing)
-    ]
+    rows = [row for row in rows if (row.crew_member_id, row.kind) not in existing]
     try:
         with transaction.atomic():
             return CrewNotification.objects.bulk_create(rows)
@@ -205,6 +209,9 @@ def crew_notification_send(*, notification_id: int, item: dict[str, Any] | None)
     finally:
         with contextlib.suppress(Exception):
             mail.close()
+    if db_connection.vendor == "postgresql":
+        outbox_sql.notification_sent(row)  # both in one statement
+        return "sent"
     with transaction.atomic():
         CrewNotification.objects.filter(pk=row.pk).update(
             state=NotificationState.SENT, sent_at=timezone.now(), updated_at=timezone.now()
