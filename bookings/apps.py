@@ -6,4 +6,6 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self) -> None:
-        from bookings import checks  # noqa: F401  (registers system checks)
+        from bookings import brand_domains, checks  # noqa: F401  (checks registers system checks)
+
+        brand_domains.connect()

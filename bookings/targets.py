@@ -280,7 +280,10 @@ def _guest_page_push(page: GuestPage, payload: dict[str, Any], fingerprint: str,
     version = page.published_version + 1
     key = pages.guest_page_object_key(charter)
     if page_is_live(charter):
-        placed = pages.guest_page_publish(charter=charter, version=version, fingerprint=fingerprint)
+        # The content the fingerprint was built from, rendered as is (not built a second time).
+        placed = pages.guest_page_publish(
+            charter=charter, version=version, fingerprint=fingerprint, content=payload.get("page")
+        )
     else:
         ever = bool(page.object_key) and page.bucket.lower() == charter.brand.bucket.lower() and page.object_key == key
         placed = pages.guest_page_withdraw(

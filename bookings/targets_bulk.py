@@ -16,7 +16,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from bookings.models import Brand, Charter
-from bookings.payloads import page_is_live, target_fingerprint
+from bookings.payloads import guest_page_payload, page_is_live, payload_fingerprint, target_fingerprint
 from bookings.targets import row_failed
 from guestpages import cdn
 from guestpages import services as pages
@@ -79,11 +79,7 @@ def guest_pages_push_bulk(
         for row in rows:
             if not page_is_live(row.charter):  # cancelled meanwhile: left to the ordinary push (below)
                 counts["left"].append(row.pk)
-        orders = [
-            pages.PageOrder(row.charter, row.published_version + 1, target_fingerprint("guest_page", row.charter))
-            for row in rows
-            if page_is_live(row.charter)
-        ]
+        orders = [_order(row) for row in rows if page_is_live(row.charter)]
         results = pages.guest_pages_publish_many(brand=brand, orders=orders, invalidate=not wildcard)
         by_charter = {row.charter_id: row for row in rows}
         for order in orders:
@@ -108,6 +104,12 @@ def guest_pages_push_bulk(
             return counts
         counts["synced"] += _pages_done(brand, written)
     return counts
+
+
+def _order(row: GuestPage) -> pages.PageOrder:
+    """The page's content is built once: for its fingerprint, and rendered as is."""
+    payload = guest_page_payload(row.charter)
+    return pages.PageOrder(row.charter, row.published_version + 1, payload_fingerprint(payload), payload["page"])
 
 
 def _pages_claim(brand: Brand, batch: int) -> list[GuestPage]:

@@ -29,9 +29,9 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 from botocore.exceptions import BotoCoreError, ClientError
-from django.apps import apps
 from django.conf import settings
 
+from bookings.brand_domains import brand_domains
 from jada.aws import aws_client, aws_is_transient
 from jada.errors import ConfigurationError, RemoteError
 from jada.http import JsonApiClient, secret_digest, shared_client
@@ -48,10 +48,7 @@ def scc_base_url_check(base_url: str) -> str:
         raise ConfigurationError(
             f"SCC_API_URL={base_url!r} is not an absolute URL; use e.g. https://scc.example.com/api/scc."
         )
-    brand_domains = {
-        d.lower().rstrip(".") for d in apps.get_model("bookings", "Brand").objects.values_list("domain", flat=True)
-    }
-    on_brand = any(host == d or host.endswith("." + d) for d in brand_domains if d)
+    on_brand = any(host == d or host.endswith("." + d) for d in brand_domains())
     if host.endswith(CDN_SUFFIXES) or on_brand:
         raise ConfigurationError(
             f"SCC_API_URL points at {host}, which is served through CloudFront. CloudFront strips the "
@@ -171,7 +168,8 @@ class SccClient(JsonApiClient):
 
 
 def scc_client() -> SccClient:
-    """This process's client for the configured SCC API (checked against CDN/brand domains every call)."""
+    """This process's client for the configured SCC API (checked against CDN/brand domains every call;
+    the domains are read once per brands version: ``bookings.brand_domains``)."""
     base_url = scc_base_url_check(str(settings.SCC_API_URL))
     from_secret = not settings.SCC_SERVICE_KEY
     return shared_client(

@@ -23,8 +23,8 @@ The rules this keeps (docs/booking-flow.md "Crew notifications: the outbox"):
 5. **In order per event.** Deliveries of one event are serialised (a PostgreSQL advisory lock),
    so a cancellation can never overtake the assignment it cancels.
 
-Each message carries a magic link from ``crew.links.crew_login_link`` and is recorded as a
-``CrewExposure`` (channel e-mail).
+Each message (``crew.notification_message``) carries a magic link from
+``crew.links.crew_login_link`` and is recorded as a ``CrewExposure`` (channel e-mail).
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
-import zoneinfo
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
@@ -44,13 +43,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
-from crew import dynamo
+from crew import dynamo, outbox_sql
 from crew.crew_facing import crew_facing
-from crew.html_text import visible_text
-from crew.links import crew_login_link
 from crew.models import (
     CrewExposure,
     CrewMember,
@@ -59,29 +55,17 @@ from crew.models import (
     NotificationKind,
     NotificationState,
 )
-from crew.money_check import money_findings
-from crew.scrub import text_is_clean
+from crew.notification_message import UnsafeMessageError, crew_event_message
 from jada.errors import JadaError
 
 logger = logging.getLogger(__name__)
 
-HTML_TEMPLATE = "crew/email/event_notice.html"
-SUBJECTS = {
-    "assigned": "You're crew: {title} — {day}",
-    "changed": "Changed: {title} — {day}",
-    "cancelled": "Cancelled: {title} — {day}",
-    "removed": "You're off: {title} — {day}",
-}
 # Sent to a cancelled event's crew; every other kind about it is superseded.
 CANCELLATION_KINDS = (NotificationKind.CANCELLED, NotificationKind.REMOVED)
 SEND_ATTEMPTS = 8  # answered refusals before a row is `failed` (redrive may try it again later)
 REDRIVE_GRACE = timedelta(seconds=60)  # longer than an on-commit enqueue takes to be picked up
 REDRIVE_MAX_ATTEMPTS = 40
 REDRIVE_BATCH = 500
-
-
-class UnsafeMessageError(Exception):
-    """A rendered e-mail would show something the scrubber removes; it is never sent."""
 
 
 class NotificationDeferredError(JadaError):
@@ -95,21 +79,25 @@ def crew_notifications_record(
 
     ``notices`` maps e-mail → kind (``crew.services.crew_notices``). An address that is no crew
     member here is logged and skipped (there is nobody to link the row to). Recording the same
-    version twice adds nothing (the unique constraint).
+    version twice adds nothing (the unique constraint); returned are the rows this call added.
+    On PostgreSQL that is one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (``crew.outbox_sql``).
     """
     if not notices:
         return []
     members = {m.email.lower(): m for m in CrewMember.objects.filter(email__in=list(notices))}
     for email in {e.lower() for e in notices} - set(members):
         logger.warning("Crew event %s lists %s, who is not a crew member here; not e-mailed", event_id, email)
-    wanted = {(members[e.lower()].pk, kind) for e, kind in notices.items() if e.lower() in members}
+    wanted = sorted({(members[e.lower()].pk, kind) for e, kind in notices.items() if e.lower() in members})
+    rows = [
+        CrewNotification(event_id=event_id, charter_ref=charter_ref, crew_member_id=pk, version=version, kind=kind)
+        for pk, kind in wanted
+    ]
+    if rows and db_connection.vendor == "postgresql":
+        return outbox_sql.notifications_insert_new(rows)
     existing = set(
         CrewNotification.objects.filter(event_id=event_id, version=version).values_list("crew_member_id", "kind")
     )
-    rows = [
-        CrewNotification(event_id=event_id, charter_ref=charter_ref, crew_member_id=pk, version=version, kind=kind)
-        for pk, kind in sorted(wanted - existing)
-    ]
+    rows = [row for row in rows if (row.crew_member_id, row.kind) not in existing]
     try:
         with transaction.atomic():
             return CrewNotification.objects.bulk_create(rows)
@@ -221,6 +209,9 @@ def crew_notification_send(*, notification_id: int, item: dict[str, Any] | None)
     finally:
         with contextlib.suppress(Exception):
             mail.close()
+    if db_connection.vendor == "postgresql":
+        outbox_sql.notification_sent(row)  # both in one statement
+        return "sent"
     with transaction.atomic():
         CrewNotification.objects.filter(pk=row.pk).update(
             state=NotificationState.SENT, sent_at=timezone.now(), updated_at=timezone.now()
@@ -345,55 +336,3 @@ def crew_notification_resend(*, notification: CrewNotification) -> CrewNotificat
     transaction.on_commit(lambda: _deliver_enqueue(notification.event_id))
     notification.refresh_from_db()
     return notification
-
-
-def crew_event_message(member: CrewMember, event: dict[str, Any], *, kind: str) -> EmailMultiAlternatives:
-    """The e-mail for one member about one crew-facing ``event``; refuses to build an unsafe one."""
-    link = crew_login_link(member)
-    role = next((e["role"] for e in event["crew"] if e["email"].lower() == member.email.lower()), "")
-    context = {
-        "event": event,
-        "kind": kind,
-        "member": member,
-        "role": role,
-        "when": event_when(event),
-        "link": link,
-        "link_minutes": int(settings.SESAME_MAX_AGE.total_seconds() // 60),
-    }
-    day = _local(event["starts_at"])
-    subject = SUBJECTS.get(kind, SUBJECTS["assigned"]).format(
-        title=event["title"], day=day.strftime("%a %-d %b %H:%M") if day else ""
-    )
-    text = render_to_string("crew/email/event_notice.txt", context)
-    html = render_to_string(HTML_TEMPLATE, context)
-    # Both checks read what crew would read: the subject, the plain text and what the HTML part
-    # shows (its text and attribute values, not our template's own CSS: crew.html_text), each
-    # without the magic link. The second check is crew.money_check, not the scrubber again.
-    parts = (subject, text.replace(link, ""), visible_text(html, template_name=HTML_TEMPLATE, skip=(link,)))
-    if not all(text_is_clean(part) for part in parts):
-        raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} would show a scrubbed value")
-    findings = [finding for part in parts for finding in money_findings(part)]
-    if findings:
-        raise UnsafeMessageError(f"the {kind} e-mail for {event['id']} looks like money: {'; '.join(findings)}")
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[member.email])
-    message.attach_alternative(html, "text/html")
-    return message
-
-
-def _local(value: str | None) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(value or "")
-    except ValueError:
-        return None
-    return moment.astimezone(zoneinfo.ZoneInfo(settings.TIME_ZONE))
-
-
-def event_when(event: dict[str, Any]) -> str:
-    """When, in the company's local time: "Thu 30 May 2024, 14:00–18:00 PDT"."""
-    start, end = _local(event["starts_at"]), _local(event["ends_at"])
-    if start is None:
-        return ""
-    text = start.strftime("%a %-d %b %Y, %H:%M")
-    if end is not None:
-        text += end.strftime("–%H:%M") if end.date() == start.date() else end.strftime(" – %a %-d %b %H:%M")
-    return f"{text} {start.tzname()}"

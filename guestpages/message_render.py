@@ -159,10 +159,15 @@ def guest_message_template_check(subject: str, body: str) -> None:
 
 
 def _wording(brand: Brand, kind: str) -> tuple[str, str]:
-    subject, body = DEFAULT_WORDING[kind]
     custom = GuestMessageTemplate.objects.filter(brand=brand, kind=kind).first()
+    return guest_message_wording(kind, None if custom is None else (custom.subject, custom.body))
+
+
+def guest_message_wording(kind: str, custom: tuple[str, str] | None) -> tuple[str, str]:
+    """The subject and body to render: the brand's own (``custom``) where not blank, else ours."""
+    subject, body = DEFAULT_WORDING[kind]
     if custom is not None:
-        subject, body = custom.subject.strip() or subject, custom.body.strip() or body
+        subject, body = custom[0].strip() or subject, custom[1].strip() or body
     return subject, body
 
 

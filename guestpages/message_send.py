@@ -29,12 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from guestpages.errors import GuestPageError
 from guestpages.message_delivery import address_suppressed, unsubscribe_url
 from guestpages.message_models import GuestMessage, GuestMessageKind, GuestMessageState, GuestMessageTemplate
-from guestpages.message_render import guest_message_context, guest_message_render
+from guestpages.message_render import guest_message_context, guest_message_render, guest_message_wording
 from guestpages.quiet_hours import quiet_hours_next_allowed
 
 if TYPE_CHECKING:
@@ -118,10 +120,13 @@ def _claim(pk: int, report: SendReport, *, now: datetime) -> tuple[GuestMessage,
         query = GuestMessage.objects.filter(pk=pk, state=GuestMessageState.DUE, due_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
             query = query.select_for_update(skip_locked=True, of=("self",))
-        row = query.select_related("charter__brand", "charter__vessel").first()
+        # The brand's template for this kind comes with the row (one statement, not one for the
+        # verdict and another for the wording).
+        row = query.select_related("charter__brand", "charter__vessel").annotate(template=_TEMPLATE).first()
         if row is None:
             return None  # another sender has it, or it is no longer due
-        verdict = _verdict(row, now)
+        template: dict[str, Any] | None = row.template
+        verdict = _verdict(row, now, template)
         if isinstance(verdict, datetime):
             GuestMessage.objects.filter(pk=pk).update(due_at=verdict, updated_at=now)
             report.deferred += 1
@@ -134,7 +139,9 @@ def _claim(pk: int, report: SendReport, *, now: datetime) -> tuple[GuestMessage,
             return None
         row.message_id = make_msgid(idstring=f"gm{row.pk}v{row.version}", domain=row.charter.brand.domain)
         try:
-            message = guest_message_email(row, now=now)
+            message = guest_message_email(
+                row, now=now, wording=guest_message_wording(row.kind, _custom_wording(template))
+            )
         except Exception as exc:  # a template or brand problem: nothing is handed over
             logger.exception("guest message %s could not be built", pk)
             GuestMessage.objects.filter(pk=pk).update(
@@ -156,8 +163,22 @@ def _claim(pk: int, report: SendReport, *, now: datetime) -> tuple[GuestMessage,
     return row, message
 
 
-def _verdict(row: GuestMessage, now: datetime) -> datetime | tuple[str, str] | None:
-    """None: send it now; a time: not before then (quiet hours); (state, why): not at all."""
+# The row's brand's template for its kind (unique per brand and kind), as {enabled, subject, body}.
+_TEMPLATE = Subquery(
+    GuestMessageTemplate.objects.filter(brand_id=OuterRef("charter__brand_id"), kind=OuterRef("kind")).values(
+        values=JSONObject(enabled="enabled", subject="subject", body="body")
+    )[:1],
+    output_field=JSONField(),
+)
+
+
+def _custom_wording(template: dict[str, Any] | None) -> tuple[str, str] | None:
+    return None if template is None else (str(template["subject"] or ""), str(template["body"] or ""))
+
+
+def _verdict(row: GuestMessage, now: datetime, template: dict[str, Any] | None) -> datetime | tuple[str, str] | None:
+    """None: send it now; a time: not before then (quiet hours); (state, why): not at all.
+    ``template``: the brand's template for the row's kind (``_TEMPLATE``), or None."""
     charter, brand = row.charter, row.charter.brand
     if charter.status == "cancelled" and row.kind != GuestMessageKind.CANCELLED:
         return GuestMessageState.VOIDED, "voided: the charter was cancelled"
@@ -166,8 +187,7 @@ def _verdict(row: GuestMessage, now: datetime) -> datetime | tuple[str, str] | N
     suppressed = address_suppressed(brand=brand, email=row.to_email, kind=row.kind)
     if suppressed:
         return GuestMessageState.SKIPPED, f"skipped: the address {suppressed} for {brand.name}"
-    template = GuestMessageTemplate.objects.filter(brand=brand, kind=row.kind).first()
-    if template is not None and not template.enabled:
+    if template is not None and not template["enabled"]:
         return GuestMessageState.SKIPPED, f"skipped: {brand.name} has switched this kind off"
     try:
         brand_sender(brand)
@@ -177,13 +197,16 @@ def _verdict(row: GuestMessage, now: datetime) -> datetime | tuple[str, str] | N
     return allowed if allowed > now else None
 
 
-def guest_message_email(row: GuestMessage, *, now: datetime | None = None) -> EmailMultiAlternatives:
-    """The e-mail for one ledger row, rendered from the charter as it is now."""
+def guest_message_email(
+    row: GuestMessage, *, now: datetime | None = None, wording: tuple[str, str] | None = None
+) -> EmailMultiAlternatives:
+    """The e-mail for one ledger row, rendered from the charter as it is now (``wording``: the
+    brand's subject and body already read, ``guest_message_wording``; else read here)."""
     charter, brand = row.charter, row.charter.brand
     sender, reply_to = brand_sender(brand)
     unsubscribe = unsubscribe_url(brand=brand, email=row.to_email)
     context = guest_message_context(charter, kind=row.kind, changes=row.content.get("changes"), now=now)
-    rendered = guest_message_render(context, brand=brand, unsubscribe_url=unsubscribe)
+    rendered = guest_message_render(context, brand=brand, unsubscribe_url=unsubscribe, wording=wording)
     headers = {"Message-ID": row.message_id} if row.message_id else {}
     if row.kind in ("reminder", "thank_you"):
         headers["List-Unsubscribe"] = f"<{unsubscribe}>"

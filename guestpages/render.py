@@ -86,9 +86,12 @@ def _api_path(name: str, urlconf: str) -> str:
     )
 
 
-def guest_page_context(charter: Charter, *, now: datetime | None = None) -> dict[str, Any]:
-    """The only data the guest template gets (see module docstring)."""
-    context = guest_page_content(charter, now=now)
+def guest_page_context(
+    charter: Charter, *, now: datetime | None = None, content: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The only data the guest template gets (see module docstring). ``content``: the charter's
+    ``guest_page_content`` when the caller already built it (for the page's fingerprint)."""
+    context = dict(content) if content is not None else guest_page_content(charter, now=now)
     s3_origin = _origin(aws_client("s3", region=charter.brand.region).meta.endpoint_url)
     upload = _origin(context["page_data"]["uploadUrl"])
     context["csp_connect"] = " ".join(dict.fromkeys([upload, s3_origin, "https://*.amazonaws.com"]))
@@ -145,8 +148,8 @@ def guest_page_content(charter: Charter, *, now: datetime | None = None) -> dict
     }
 
 
-def guest_page_render(charter: Charter) -> str:
-    return render_to_string("guestpages/guest_page.html", guest_page_context(charter))
+def guest_page_render(charter: Charter, *, content: dict[str, Any] | None = None) -> str:
+    return render_to_string("guestpages/guest_page.html", guest_page_context(charter, content=content))
 
 
 def guest_page_cancelled_render(charter: Charter) -> str:

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
@@ -72,11 +72,13 @@ class PageHeld:
 
 @dataclass(frozen=True)
 class PageOrder:
-    """One page of a bulk publish: the charter, the version being written and its fingerprint."""
+    """One page of a bulk publish: the charter, the version being written and its fingerprint, and
+    the page content the fingerprint was built from (``guest_page_content``; rendered as is)."""
 
     charter: Charter
     version: int
     fingerprint: str
+    content: dict[str, Any] | None = field(default=None, compare=False)
 
 
 def guest_page_public_url(charter: Charter) -> str:
@@ -92,14 +94,17 @@ def guest_page_paths(code: str, key: str) -> list[str]:
     return [f"/g/{code}", f"/{key}"]
 
 
-def guest_page_publish(*, charter: Charter, version: int, fingerprint: str) -> PagePlaced:
-    """Render the charter's page with its brand's theme and publish it to that brand's site."""
+def guest_page_publish(
+    *, charter: Charter, version: int, fingerprint: str, content: dict[str, Any] | None = None
+) -> PagePlaced:
+    """Render the charter's page with its brand's theme and publish it to that brand's site
+    (``content``: its ``guest_page_content`` when the caller built it for the fingerprint)."""
     if charter.status == "cancelled":
         raise GuestPageError(f"Charter {charter.code} is cancelled: withdraw its guest page instead of publishing it.")
     brand = charter.brand
     brand_publish_check(brand)
     key = guest_page_object_key(charter)
-    html = guest_page_render(charter)
+    html = guest_page_render(charter, content=content)
     etag = _object_write(brand_storage(brand), key, html, fingerprint=fingerprint, state="live")
     cdn_invalidate(brand=brand, paths=guest_page_paths(charter.code, key), caller_reference=f"{charter.code}:{version}")
     return PagePlaced(brand.bucket, key, guest_page_public_url(charter), withdrawn=False, etag=etag)
@@ -222,7 +227,7 @@ def guest_pages_publish_many(
             brand_publish_check(brand)
             storage = storage or brand_storage(brand)
             key = guest_page_object_key(charter)
-            html = guest_page_render(charter)
+            html = guest_page_render(charter, content=order.content)
             etag = _object_write(storage, key, html, fingerprint=order.fingerprint, state="live")
         except JadaError as exc:
             results[charter.pk] = exc

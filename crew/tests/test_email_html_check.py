@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from crew import notifications
+from crew import notification_message
 from crew.html_text import template_literals, visible_text
 from crew.tests.factories import CrewMemberFactory
 from crew.tests.scc_support import event_payload
 
 pytestmark = pytest.mark.django_db
-TEMPLATE = notifications.HTML_TEMPLATE
+TEMPLATE = notification_message.HTML_TEMPLATE
 
 
 def _event(member: Any) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def _event(member: Any) -> dict[str, Any]:
 
 def test_the_html_part_is_read_as_its_words_without_the_template_css_or_the_link() -> None:
     member = CrewMemberFactory(email="cass@example.com", name="Cass Captain")
-    message = notifications.crew_event_message(member, _event(member), kind="assigned")
+    message = notification_message.crew_event_message(member, _event(member), kind="assigned")
     html = str(message.alternatives[0][0])
     link = next(line for line in message.body.splitlines() if "sesame=" in line)
     shown = visible_text(html, template_name=TEMPLATE, skip=(link,))
@@ -67,24 +67,24 @@ def test_attributes_comments_entities_and_unknown_styles_are_read() -> None:
 )
 def test_money_planted_in_the_html_part_alone_is_held(planted: str, monkeypatch: pytest.MonkeyPatch) -> None:
     member = CrewMemberFactory(email="cass@example.com", name="Cass Captain")
-    real = notifications.render_to_string
+    real = notification_message.render_to_string
 
     def render(name: str, context: dict[str, Any]) -> str:
         out = real(name, context)
         return out.replace("<body", planted + "<body", 1) if name == TEMPLATE else out
 
-    monkeypatch.setattr(notifications, "render_to_string", render)
-    with pytest.raises(notifications.UnsafeMessageError):
-        notifications.crew_event_message(member, _event(member), kind="assigned")
+    monkeypatch.setattr(notification_message, "render_to_string", render)
+    with pytest.raises(notification_message.UnsafeMessageError):
+        notification_message.crew_event_message(member, _event(member), kind="assigned")
 
 
 def test_the_money_check_alone_reads_the_html_part(monkeypatch: pytest.MonkeyPatch) -> None:
     """The second check does not lean on the scrubber: with the scrubber saying clean, it still holds."""
     member = CrewMemberFactory(email="cass@example.com", name="Cass Captain")
-    real = notifications.render_to_string
-    monkeypatch.setattr(notifications, "text_is_clean", lambda text: True)
+    real = notification_message.render_to_string
+    monkeypatch.setattr(notification_message, "text_is_clean", lambda text: True)
     monkeypatch.setattr(
-        notifications,
+        notification_message,
         "render_to_string",
         lambda name, ctx: (
             real(name, ctx).replace("</body>", '<img alt="a grand for the day"></body>')
@@ -92,5 +92,5 @@ def test_the_money_check_alone_reads_the_html_part(monkeypatch: pytest.MonkeyPat
             else real(name, ctx)
         ),
     )
-    with pytest.raises(notifications.UnsafeMessageError, match="looks like money"):
-        notifications.crew_event_message(member, _event(member), kind="assigned")
+    with pytest.raises(notification_message.UnsafeMessageError, match="looks like money"):
+        notification_message.crew_event_message(member, _event(member), kind="assigned")

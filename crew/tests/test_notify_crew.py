@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from crew import dynamo, notifications, tasks
+from crew import dynamo, notification_message, notifications, tasks
 from crew.models import CrewExposure, CrewNotification, NotificationState
 from crew.services import crew_event_cancel, crew_event_patch, crew_event_upsert, crew_notices
 from crew.tests import scc_support
@@ -125,7 +125,7 @@ def test_no_email_when_the_rendered_message_would_leak(
     notifications.crew_notifications_record(
         event_id=event["id"], charter_ref="XHQGMDH", version=1, notices={"cass@example.com": "assigned"}
     )
-    monkeypatch.setattr(notifications, "event_when", lambda e: "Thu 30 May, tip $50")
+    monkeypatch.setattr(notification_message, "event_when", lambda e: "Thu 30 May, tip $50")
     outcome = notifications.crew_event_deliver(event_id=event["id"])
     assert outcome == {"held": 1} and mail.outbox == []
     assert "would show a scrubbed value" in CrewNotification.objects.get().last_error

@@ -183,3 +183,31 @@ def test_two_senders_at_once_on_postgresql_send_each_message_once(settings: Any)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(c.guest_email for c in charters)
     assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 60
     assert set(GuestMessage.objects.filter(kind="confirmation").values_list("state", flat=True)) == {"sent"}
+
+
+def test_the_claim_reads_the_brands_wording_with_the_row(charter: Any) -> None:
+    """One statement for the row and the brand's template for its kind: it decides both whether
+    the kind is switched off and the wording sent; the suppression check and the claim follow."""
+    from django.test.utils import CaptureQueriesContext
+
+    from guestpages.message_models import GuestMessageTemplate
+
+    template = GuestMessageTemplate.objects.create(
+        brand=charter.brand, kind="confirmation", subject="Ahoy {{ guest_name }}", body=""
+    )
+    plan(charter)
+    with CaptureQueriesContext(connection) as queries:
+        assert guest_messages_send(now=at(5, 27, 10)).sent == {"confirmation": 1}
+    statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # find the due rows, the row with its template, the suppression check, `sending`, `sent`, find again
+    assert len(statements) == 6
+    assert sum("guestpages_guestmessagetemplate" in sql for sql in statements) == 1
+    (sent,) = guest_mail()
+    assert sent.subject == f"Ahoy {charter.guest_name}"
+    assert f"Your charter aboard {charter.vessel.name} is confirmed" in sent.body  # ours: the brand's body is blank
+
+    template.enabled = False
+    template.save()
+    GuestMessage.objects.filter(kind="confirmation").update(state="due")
+    assert guest_messages_send(now=at(5, 27, 10)).skipped == 1
+    assert "has switched this kind off" in GuestMessage.objects.get(kind="confirmation").last_error

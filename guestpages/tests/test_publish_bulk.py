@@ -80,3 +80,42 @@ def test_a_large_brand_republish_invalidates_two_wildcard_paths_once(brand: Any)
     keys = {item["Key"] for item in aws_client("s3").list_objects_v2(Bucket=brand.bucket)["Contents"]}
     assert keys == {f"jada-guest-{c.code.lower()}.html" for c in charters}
     assert set(GuestPage.objects.filter(charter__in=charters).values_list("sync_state", flat=True)) == {"synced"}
+
+
+def _content_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count how often a page's content is built (the real function, counted)."""
+    from bookings import payloads
+    from guestpages import render
+
+    built: list[str] = []
+    real = render.guest_page_content
+
+    def counted(charter: Any, **kwargs: Any) -> Any:
+        built.append(charter.code)
+        return real(charter, **kwargs)
+
+    monkeypatch.setattr(payloads, "guest_page_content", counted)
+    monkeypatch.setattr(render, "guest_page_content", counted)
+    return built
+
+
+def test_a_page_is_built_once_for_its_fingerprint_and_its_html(brand: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from guestpages.render import guest_page_render
+
+    charters = [make_charter(brand=brand, status="confirmed") for _ in range(3)]
+    guest_pages_mark_pending(charters=Charter.objects.filter(pk__in=[c.pk for c in charters]))
+    built = _content_builds(monkeypatch)
+    guest_pages_push_bulk(brand_id=brand.pk)
+    assert sorted(built) == sorted(c.code for c in charters)  # once each: not again to render
+    single = make_charter(brand=brand, status="confirmed")
+    built.clear()
+    publish(single)
+    # Marking it pending (its wanted fingerprint), then the push once for the fingerprint and the
+    # HTML, then the check after the write (has the charter changed meanwhile?), re-read.
+    assert built == [single.code] * 3
+    monkeypatch.undo()
+    s3 = aws_client("s3", region=brand.region)
+    for charter in [*charters, single]:
+        charter.refresh_from_db()
+        body = s3.get_object(Bucket=brand.bucket, Key=f"jada-guest-{charter.code.lower()}.html")["Body"].read()
+        assert body.decode() == guest_page_render(charter)  # the page is what a fresh render makes
