@@ -14,8 +14,7 @@ Why it looks like this:
   whatever else an item holds. ``ITEM_ATTRIBUTES`` is the complete list an item may carry.
 * **Cheap on top of the requests it must make** (docs/performance.md): ``crew_facing()`` once
   per event, attributes serialised once, the low-level client; one ``Table`` per table name.
-
-The sweep and the backfill live in ``crew.dynamo_sweep``.
+  (The sweep and the backfill live in ``crew.dynamo_sweep``.)
 """
 
 from __future__ import annotations
@@ -226,13 +225,9 @@ def crew_events_for_member(email: str) -> list[dict[str, Any]]:
     """Every event ``email`` is crew on (any status, ordered by start), as crew-facing dicts."""
     if not isinstance(email, str) or "@" not in email:
         return []
-    query: dict[str, Any] = {
-        "TableName": settings.CREW_EVENTS_TABLE,
-        "IndexName": "by_crew",
-        "KeyConditionExpression": "gsi1pk = :pk",
-        "ExpressionAttributeValues": {":pk": {"S": crew_pk(email)}},
-    }
-    ddb = aws_client("dynamodb")  # the low-level client: the resource layer cost more than the items
+    pk, ddb = {":pk": {"S": crew_pk(email)}}, aws_client("dynamodb")  # low-level: the resource layer cost more
+    query: dict[str, Any] = {"TableName": settings.CREW_EVENTS_TABLE, "IndexName": "by_crew"}
+    query |= {"KeyConditionExpression": "gsi1pk = :pk", "ExpressionAttributeValues": pk}
     events: list[dict[str, Any]] = []
     while True:
         page = ddb.query(**query)
