@@ -6,6 +6,7 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self) -> None:
-        from bookings import brand_domains, checks  # noqa: F401  (checks registers system checks)
+        from bookings import checks  # noqa: F401  (checks registers system checks)
+        from jada import brand_domains
 
-        brand_domains.connect()
+        brand_domains.connect()  # a brand's committed save or delete: a new brands version

@@ -31,8 +31,8 @@ import httpx
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
-from bookings.brand_domains import brand_domains
 from jada.aws import aws_client, aws_is_transient
+from jada.brand_domains import brand_domains
 from jada.errors import ConfigurationError, RemoteError
 from jada.http import JsonApiClient, secret_digest, shared_client
 
@@ -169,7 +169,7 @@ class SccClient(JsonApiClient):
 
 def scc_client() -> SccClient:
     """This process's client for the configured SCC API (checked against CDN/brand domains every call;
-    the domains are read once per brands version: ``bookings.brand_domains``)."""
+    the domains are read once per brands version: ``jada.brand_domains``)."""
     base_url = scc_base_url_check(str(settings.SCC_API_URL))
     from_secret = not settings.SCC_SERVICE_KEY
     return shared_client(

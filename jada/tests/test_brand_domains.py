@@ -9,11 +9,11 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from bookings import brand_domains as module
-from bookings.brand_domains import brand_domains
 from bookings.models import Brand
 from bookings.tests.factories import BrandFactory
 from crew.client import scc_client
+from jada import brand_domains as module
+from jada.brand_domains import brand_domains
 from jada.errors import ConfigurationError
 
 # Committed writes (autocommit), so a brand's save runs its on-commit bump as it would in production.

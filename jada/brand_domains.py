@@ -1,5 +1,8 @@
 """Every brand's public domain, read once per process per brands version.
 
+Here, not in ``bookings``, because ``crew`` needs it and never imports ``bookings`` (DESIGN.md):
+the Brand model is reached by name.
+
 ``crew.client.scc_base_url_check`` compares ``SCC_API_URL`` with every brand's domain on every
 crew push; reading them each time was one query per push. A process keeps the domains it read
 together with the brands version they belong to: a token in Django's cache (shared by every
@@ -22,6 +25,7 @@ import time
 import uuid
 from typing import Any
 
+from django.apps import apps
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -80,11 +84,8 @@ def _version() -> str | None:
 
 
 def _read() -> frozenset[str]:
-    from bookings.models import Brand
-
-    return frozenset(
-        d.lower().rstrip(".") for d in Brand.objects.values_list("domain", flat=True) if d and d.rstrip(".")
-    )
+    brands = apps.get_model("bookings", "Brand")._default_manager
+    return frozenset(d.lower().rstrip(".") for d in brands.values_list("domain", flat=True) if d and d.rstrip("."))
 
 
 def _on_brand_change(sender: type, **kwargs: Any) -> None:
@@ -93,7 +94,6 @@ def _on_brand_change(sender: type, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    from bookings.models import Brand
-
-    post_save.connect(_on_brand_change, sender=Brand, dispatch_uid="bookings.brand_domains.saved")
-    post_delete.connect(_on_brand_change, sender=Brand, dispatch_uid="bookings.brand_domains.deleted")
+    """Called by the bookings app once its models are ready."""
+    post_save.connect(_on_brand_change, sender="bookings.Brand", dispatch_uid="jada.brand_domains.saved")
+    post_delete.connect(_on_brand_change, sender="bookings.Brand", dispatch_uid="jada.brand_domains.deleted")
